@@ -26,7 +26,9 @@ export interface ProviderDefinition<Options> extends ProviderMeta {
    */
   acceptsSpiVersion?(spiVersion: string): boolean;
   /** Called by `xpProviderInit`, once per profile entry; return a fresh implementation each time. */
-  create(context: ProviderInitContext): ProviderImplementation<Options> | Promise<ProviderImplementation<Options>>;
+  create(
+    context: ProviderInitContext,
+  ): ProviderImplementation<Options> | Promise<ProviderImplementation<Options>>;
 }
 
 /**

@@ -1,0 +1,52 @@
+export * from '@spool/spi';
+export {
+  type Attribution,
+  describeAttribution,
+  ErrorCode,
+  formatError,
+} from './errors.js';
+export {
+  Activity,
+  attributeError,
+  CallRunner,
+  type CallTimeouts,
+  DEFAULT_TIMEOUTS,
+} from './host/call-runner.js';
+export {
+  checkProviderObject,
+  entryFileOf,
+  type ImportedProvider,
+  importProvider,
+} from './host/load-provider.js';
+export { readManifest } from './host/manifest.js';
+export { negotiateSpiVersion } from './host/negotiate.js';
+export {
+  type EntryState,
+  HOST_VERSION,
+  LogonHandle,
+  ProviderHost,
+  type ProviderHostOptions,
+} from './host/provider-host.js';
+export {
+  candidateNames,
+  isPathSpec,
+  managedNodeModules,
+  type ProviderSource,
+  type ResolvedPackage,
+  resolveProviderPackage,
+  searchDirs,
+} from './host/resolve.js';
+export { HOST_SPI_VERSIONS } from './host/spi-versions.js';
+export { parseDuration } from './profile/duration.js';
+export { type LoadProfileOptions, loadProfile, PROFILE_FILES } from './profile/load-profile.js';
+export {
+  type AccountConfig,
+  normalizeProfile,
+  type Profile,
+  type ProfileInput,
+  type ProviderEntryConfig,
+  type RetryPolicy,
+} from './profile/profile.js';
+export { type HostRowPatch, type StatusEvent, StatusTable } from './status/status-table.js';
+export { createLogger, type LogLevel, type LogSink, stderrSink } from './util/logger.js';
+export { Redactor } from './util/redact.js';

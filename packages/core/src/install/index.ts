@@ -1,0 +1,50 @@
+/**
+ * `spool provider add|remove|update`: choose an SPI-compatible version from registry metadata (before any
+ * download), install it into the profile's project or a managed directory, verify it loads, roll back if not.
+ */
+export {
+  type ChooseOptions,
+  type ChosenVersion,
+  chooseProviderVersion,
+  negotiateSpi,
+  type Packument,
+  type PackumentVersion,
+  readManifest,
+  type SkippedVersion,
+} from './choose.js';
+export { InstallErrorCode } from './errors.js';
+export {
+  detectPackageManager,
+  findInstalledProvider,
+  findProjectDir,
+  type InstallablePlan,
+  type InstallMode,
+  type InstallOptions,
+  type InstallResult,
+  type InstallTarget,
+  installProvider,
+  managedProvidersDir,
+  type PackageManager,
+  type RemoveOptions,
+  removeProvider,
+  resolveInstallTarget,
+} from './install.js';
+export {
+  type PlanOptions,
+  type ProviderInstallPlan,
+  type ProviderUpdatePlan,
+  planProviderInstall,
+  planProviderUpdate,
+  type UpdatePlanOptions,
+} from './plan.js';
+export {
+  authorizationFor,
+  fetchPackument,
+  type NpmContext,
+  type NpmRegistryConfig,
+  packumentUrl,
+  parseNpmrc,
+  readNpmConfig,
+  registryFor,
+} from './registry.js';
+export { expandProviderName, type ProviderSpec, parseProviderSpec } from './spec.js';

@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Activity, CallRunner } from '../../src/host/call-runner.js';
+
+const attribution = { provider: 'p', version: '1.0.0', method: 'submitMessage' };
+
+describe('CallRunner timeouts (fake clock)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('activity resets the inactivity timeout, up to the hard cap', async () => {
+    const runner = new CallRunner();
+    const activity = new Activity();
+    let finish!: (v: string) => void;
+    const call = runner.run(
+      { attribution, timeouts: { inactivityMs: 100, hardCapMs: 1000 }, activity },
+      () =>
+      new Promise<string>((r) => {
+        finish = r;
+      }),,
+    );
+    for (let i = 0; i < 8; i++) {
+      await vi.advanceTimersByTimeAsync(80);
+      activity.touch();
+    }
+    finish('done');
+    await expect(call).resolves.toBe('done'); // 640 ms in all, never 100 ms idle
+  });
+
+  it('the hard cap fires even with steady activity, and aborts the call’s signal', async () => {
+    const runner = new CallRunner();
+    const activity = new Activity();
+    let signal!: AbortSignal;
+    const call = runner.run(
+      { attribution, timeouts: { inactivityMs: 100, hardCapMs: 300 }, activity },
+      (s) => {
+        signal = s;
+        return new Promise(() => {});
+      },
+    );
+    const settled = call.catch((e: { code: string; message: string }) => e);
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(80);
+      activity.touch();
+    }
+    const error = await settled;
+    expect(error).toMatchObject({ code: 'SPOOL_E_TIMEOUT' });
+    expect(error.message).toContain('hard cap of 300 ms');
+    expect(signal.aborted).toBe(true);
+  });
+
+  it('an outer abort reaches the provider and is not reported as a provider failure', async () => {
+    const failures: unknown[] = [];
+    const runner = new CallRunner({ onFailure: (_, e) => failures.push(e) });
+    const outer = new AbortController();
+    const call = runner.run(
+      { attribution, timeouts: { inactivityMs: 1000, hardCapMs: 1000 }, signal: outer.signal },
+      (signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () =>
+            reject(Object.assign(new Error('stopped'), { code: 'SPOOL_E_CANCELLED' })),
+          ),
+        ),
+    );
+    outer.abort();
+    await expect(call).rejects.toMatchObject({ code: 'SPOOL_E_CANCELLED' });
+    expect(failures).toEqual([]);
+  });
+});
