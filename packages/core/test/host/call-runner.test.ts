@@ -18,9 +18,9 @@ describe('CallRunner timeouts (fake clock)', () => {
     const call = runner.run(
       { attribution, timeouts: { inactivityMs: 100, hardCapMs: 1000 }, activity },
       () =>
-      new Promise<string>((r) => {
-        finish = r;
-      }),,
+        new Promise<string>((r) => {
+          finish = r;
+        }),
     );
     for (let i = 0; i < 8; i++) {
       await vi.advanceTimersByTimeAsync(80);
