@@ -61,7 +61,13 @@ export function pageTransmitMs(geometry: FaxGeometry, baud: number): number {
   return Math.round((bits / baud) * 1000);
 }
 
-/** Converts image pixels to PDF points at the fax's dot pitch (one pixel per dot, one pixel per scan line). */
+/**
+ * The size in PDF points at which an image of `widthPx` × `heightPx` goes on a fax page: one image pixel
+ * per fax dot across (204 dpi), the aspect ratio kept, and the height rounded to whole scan lines of the
+ * resolution, since the receiving machine prints nothing finer (a scan line is twice as tall in standard).
+ */
 export function pixelsToPoints(geometry: FaxGeometry, widthPx: number, heightPx: number): [number, number] {
-  return [(widthPx / geometry.dpiX) * POINTS_PER_INCH, (heightPx / geometry.dpiY) * POINTS_PER_INCH];
+  const widthPt = (widthPx / geometry.dpiX) * POINTS_PER_INCH;
+  const scanLines = Math.max(1, Math.round((heightPx / geometry.dpiX) * geometry.dpiY));
+  return [widthPt, (scanLines / geometry.dpiY) * POINTS_PER_INCH];
 }

@@ -59,8 +59,8 @@ function formatDate(date: Date): string {
 /**
  * Renders a message to fax pages as a real PDF at fax geometry: a cover page (from, to, subject, page
  * count, date), the body (HTML reduced to text when there is no text body), then each text and image
- * attachment on pages of its own. Images are placed one pixel per fax dot and scan line, so they come out
- * at the size the receiving machine would print them, shrunk only when they do not fit the page.
+ * attachment on pages of its own. Images are placed one pixel per fax dot, their height rounded to whole
+ * scan lines, so they come out at the size the receiving machine would print them (shrunk to fit).
  */
 export async function renderFax(
   content: FaxContent,
