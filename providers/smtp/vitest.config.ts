@@ -1,3 +1,10 @@
-import { packageTestConfig } from '../../vitest.shared.ts';
+import { defineProject } from 'vitest/config';
 
-export default packageTestConfig('@spool/provider-smtp');
+// A config of its own, so `pnpm test` here runs only this package (vitest would otherwise pick up the
+// root workspace config); the root run includes it as one of its projects.
+export default defineProject({
+  test: {
+    name: '@spool/provider-smtp',
+    include: ['test/**/*.test.ts'],
+  },
+});
