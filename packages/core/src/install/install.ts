@@ -236,14 +236,17 @@ async function rollBack(
     );
     return problems;
   }
-  for (const [file, content] of backup.files) {
-    try {
-      if (content === undefined) await rm(file, { force: true });
-      else await writeFile(file, content);
-    } catch (error) {
-      problems.push(`restoring ${file}: ${(error as Error).message}`);
+  const restore = async (): Promise<void> => {
+    for (const [file, content] of backup.files) {
+      try {
+        if (content === undefined) await rm(file, { force: true });
+        else await writeFile(file, content);
+      } catch (error) {
+        problems.push(`restoring ${file}: ${(error as Error).message}`);
+      }
     }
-  }
+  };
+  await restore();
   await rm(join(target.dir, 'node_modules', name), { recursive: true, force: true }).catch((error: Error) =>
     problems.push(error.message),
   );
@@ -255,6 +258,8 @@ async function rollBack(
       (error: Error): RunResult => ({ code: 1, output: error.message }),
     );
     if (result.code !== 0) problems.push(`re-sync failed: ${result.output.slice(-500)}`);
+    // The re-sync may have written a lockfile that did not exist, or reformatted one: restore them again.
+    await restore();
   }
   return problems;
 }
