@@ -9,7 +9,7 @@ import type {
   TransportLogon,
   TransportSupport,
 } from '@spool/spi';
-import { isSpoolError, SpiErrorCode } from '@spool/spi';
+import { SpoolError } from '@spool/spi';
 import { faxGeometry } from './geometry.js';
 import { InboundTray } from './inbound.js';
 import { type DialOutcome, FaxLine } from './line.js';
@@ -19,6 +19,9 @@ import { type FaxPreprocessInfo, faxPreprocessor } from './preprocessor.js';
 
 /** The code on a permanent failure caused by the number itself (malformed or unallocated). */
 export const INVALID_NUMBER_CODE = 'FAX_E_INVALID_NUMBER';
+
+/** The code of an error thrown when the pages could not be rendered (the hand-off is retried). */
+export const RENDER_FAILED_CODE = 'FAX_E_RENDER_FAILED';
 
 /** The transmission log's file name inside the output directory. */
 export const TRANSMISSION_LOG = 'transmissions.jsonl';
@@ -145,6 +148,18 @@ export async function openFaxLogon(
     }
   }
 
+  async function renderForSubmit(
+    message: OutboundMessage,
+    recipients: readonly OutboundRecipient[],
+    run: { runId: string; workDir: string },
+    signal: AbortSignal,
+  ): Promise<FaxPreprocessInfo> {
+    const { info } = await preprocessor.preprocess(message, recipients, { ...run, signal });
+    if (info === undefined)
+      throw new SpoolError(RENDER_FAILED_CODE, `fax-sim: rendering ${message.id} produced no pages`);
+    return info;
+  }
+
   return {
     maxInFlight: 1,
     pollIntervalMs: options.pollIntervalMs,
@@ -159,37 +174,25 @@ export async function openFaxLogon(
       if (lineInUse) return { defer: { reason: 'fax line in use', delayMs: options.retryDelayMs } };
       lineInUse = true;
       // Without a preprocessor run (a host that skipped it) the pages are rendered here, and removed after.
-      const adHocRun = isFaxInfo(context.preprocessInfo) ? undefined : `submit-${safeName(message.id)}`;
-      const workDir = join(support.dataDir, 'submit');
+      let adHoc: { runId: string; workDir: string } | undefined;
       try {
-        const fax = isFaxInfo(context.preprocessInfo)
-          ? context.preprocessInfo
-          : (
-              await preprocessor.preprocess(message, recipients, {
-                runId: adHocRun ?? '',
-                workDir,
-                signal: context.signal,
-              })
-            ).info;
-        if (fax === undefined) throw new Error('fax-sim: rendering returned no pages');
+        let fax = isFaxInfo(context.preprocessInfo) ? context.preprocessInfo : undefined;
+        if (fax === undefined) {
+          adHoc = { runId: `submit-${safeName(message.id)}`, workDir: join(support.dataDir, 'submit') };
+          fax = await renderForSubmit(message, recipients, adHoc, context.signal);
+        }
         const outcomes: Record<string, RecipientOutcome> = {};
         for (const recipient of recipients) {
           outcomes[recipient.id] = await sendTo(message, recipient, fax, context.signal);
         }
         return { recipients: outcomes };
-      } catch (error) {
-        if (isSpoolError(error, SpiErrorCode.CANCELLED)) {
-          support.modifyStatusRow({ text: 'cancelled' });
-        }
-        throw error;
       } finally {
         lineInUse = false;
         support.modifyStatusRow({ progress: null, text: 'line idle' });
-        if (adHocRun !== undefined) {
+        if (adHoc !== undefined) {
           await preprocessor.removePreprocessInfo({
-            runId: adHocRun,
+            ...adHoc,
             messageId: message.id,
-            workDir,
             info: undefined,
             reason: 'recovered',
           });
