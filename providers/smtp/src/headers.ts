@@ -2,7 +2,9 @@ import type { JsonValue } from '@spool/spi';
 
 /** One header line to add to a MIME message (a name may repeat). */
 export interface HeaderLine {
+  /** Header name as written. */
   readonly key: string;
+  /** Header value, one line. */
   readonly value: string;
 }
 

@@ -9,12 +9,19 @@ import { SmtpErrorCode } from './errors.js';
  * `rejectedErrors` is only on the error for "all recipients were rejected"; each entry has `recipient`.
  */
 export interface SmtpErrorLike {
+  /** nodemailer's message (includes the reply when there was one). */
   readonly message?: string;
+  /** nodemailer's or the socket's error code. */
   readonly code?: string;
+  /** The numeric SMTP reply code, when the server answered. */
   readonly responseCode?: number;
+  /** The server's reply text, when it answered. */
   readonly response?: string;
+  /** The command being answered (`CONN`, `EHLO`, `MAIL FROM`, `RCPT TO`, `DATA`, `API`, …). */
   readonly command?: string;
+  /** The recipient a RCPT TO rejection is about. */
   readonly recipient?: string;
+  /** Every RCPT TO rejection, on the error for "all recipients were rejected". */
   readonly rejectedErrors?: readonly SmtpErrorLike[];
 }
 
@@ -34,18 +41,23 @@ export type SendReport =
  * logon shows `failure` with `lastError` then, but the messages are still only deferred, never failed.
  */
 export interface HandOffDeferral {
+  /** Discriminant. */
   readonly kind: 'defer';
+  /** Why, for the host's deferral and the status row. */
   readonly reason: string;
   /** A stable code for `lastError`. */
   readonly code: string;
+  /** A person must act (credentials, TLS): the logon's row shows `failure`. */
   readonly attention: boolean;
 }
 
 /** Outcomes per recipient address (normalised with {@link addressKey}). */
 export interface PerRecipient {
+  /** Discriminant. */
   readonly kind: 'recipients';
   /** The outcome of a recipient whose address is not in `byAddress`. */
   readonly fallback: RecipientOutcome;
+  /** Outcomes of the recipients the server answered one by one. */
   readonly byAddress: ReadonlyMap<string, RecipientOutcome>;
 }
 
