@@ -16,6 +16,8 @@ export function packageConfig(overrides: Options = {}) {
     clean: true,
     splitting: false,
     treeshake: true,
+    // Keep `node:` specifiers: some builtins (node:sqlite) exist only under the prefix.
+    removeNodeProtocol: false,
     ...overrides,
   });
 }

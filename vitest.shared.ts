@@ -12,7 +12,7 @@ export function packageTestConfig(
   return defineProject({
     test: {
       name,
-      include: ['test/**/*.test.ts'],
+      include: extra.include ?? ['test/**/*.test.ts'],
       pool: 'forks',
       testTimeout: extra.testTimeout ?? 20_000,
       hookTimeout: 60_000,

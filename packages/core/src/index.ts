@@ -37,6 +37,21 @@ export {
   searchDirs,
 } from './host/resolve.js';
 export { HOST_SPI_VERSIONS } from './host/spi-versions.js';
+export {
+  chooseProviderVersion,
+  type InstallablePlan,
+  InstallErrorCode,
+  type InstallMode,
+  type InstallOptions,
+  type InstallResult,
+  installProvider,
+  managedProvidersDir,
+  type ProviderInstallPlan,
+  type ProviderUpdatePlan,
+  planProviderInstall,
+  planProviderUpdate,
+  removeProvider,
+} from './install/index.js';
 export { parseDuration } from './profile/duration.js';
 export { type LoadProfileOptions, loadProfile, PROFILE_FILES } from './profile/load-profile.js';
 export {
@@ -47,6 +62,38 @@ export {
   type ProviderEntryConfig,
   type RetryPolicy,
 } from './profile/profile.js';
+export { type ParsedAddress, parseAddress } from './spooler/address.js';
+export { newMessageId, rfcMessageId } from './spooler/ids.js';
+export type { AttachmentInput, SubmitInput } from './spooler/message-input.js';
+export { buildReports, ORIGINAL_MESSAGE_TYPE } from './spooler/reports.js';
+export { isExpired, nextAttemptAt } from './spooler/retry.js';
+export {
+  type Clock,
+  type CreateSpoolerOptions,
+  createSpooler,
+  type FlushProgress,
+  normalizeFolder,
+  type PassReport,
+  type SentMailDecision,
+  type SentMailHook,
+  Spooler,
+  type SpoolerOptions,
+  type WatchItem,
+} from './spooler/spooler.js';
 export { type HostRowPatch, type StatusEvent, StatusTable } from './status/status-table.js';
+export { SCHEMA_VERSION } from './store/sqlite/schema.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+export {
+  type Claim,
+  FOLDERS,
+  type FolderName,
+  type MessageState,
+  type MessageStore,
+  type NewMessage,
+  type RecipientState,
+  type RecipientUpdate,
+  type StoredMessage,
+  type StoredRecipient,
+} from './store/types.js';
 export { createLogger, type LogLevel, type LogSink, stderrSink } from './util/logger.js';
 export { Redactor } from './util/redact.js';

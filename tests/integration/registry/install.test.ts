@@ -8,15 +8,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_SPI_VERSIONS } from '../../../packages/core/src/host/spi-versions.js';
 import {
+  HOST_SPI_VERSIONS,
   installProvider,
   managedProvidersDir,
   planProviderInstall,
   planProviderUpdate,
   removeProvider,
-} from '../../../packages/core/src/install/index.js';
+} from '@spool/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, makeFixtures, SCRIPT_MARKER } from './fixtures/make-fixtures.js';
 import { type TestRegistry, useRegistry } from './use-registry.js';
 

@@ -4,7 +4,8 @@ import { type Redactor, SECRET_KEY_PATTERN } from '../util/redact.js';
 /**
  * Replaces `${NAME}` references in every string of a profile value with the environment's value, and
  * registers both those values and the values of secret-looking keys (`password`, `token`, …) with the
- * redactor. A reference to an unset variable is an error naming the profile key.
+ * redactor. A reference to an unset variable is an error naming the profile key (`keyPath` is the key of
+ * `value`: `''` for the whole profile, so keys read `providers[0].options.password`).
  */
 export function resolveEnvReferences(
   value: unknown,
@@ -32,7 +33,7 @@ export function resolveEnvReferences(
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const resolved = resolveEnvReferences(item, `${keyPath}.${key}`, context);
+      const resolved = resolveEnvReferences(item, keyPath ? `${keyPath}.${key}` : key, context);
       if (SECRET_KEY_PATTERN.test(key) && typeof resolved === 'string') context.redactor.add(resolved);
       out[key] = resolved;
     }

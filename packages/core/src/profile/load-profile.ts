@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCode, messageOf, spoolError } from '../errors.js';
 import { normalizeProfile, type Profile } from './profile.js';
@@ -26,6 +26,22 @@ export const PROFILE_FILES = [
 async function importProfile(file: string): Promise<unknown> {
   const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   return module.default ?? module;
+}
+
+/** The file a search of `dir` reads first (what failed when the search throws). Reads no file but package.json. */
+function firstCandidate(dir: string): string | undefined {
+  for (const name of PROFILE_FILES) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    if (name !== 'package.json') return file;
+    try {
+      if ((JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>).spool !== undefined)
+        return file;
+    } catch {
+      return file;
+    }
+  }
+  return undefined;
 }
 
 /** Where to find the profile: an explicit file, or a directory to search (the current one by default). */
@@ -66,7 +82,7 @@ export async function loadProfile(options: LoadProfileOptions = {}): Promise<Pro
     }
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === ErrorCode.PROFILE_NOT_FOUND) throw error;
-    const file = options.file ? resolve(cwd, options.file) : cwd;
+    const file = options.file ? resolve(cwd, options.file) : (firstCandidate(cwd) ?? cwd);
     throw spoolError(
       ErrorCode.PROFILE_INVALID,
       `could not read the profile ${file}: ${messageOf(error)}`,
@@ -76,6 +92,15 @@ export async function loadProfile(options: LoadProfileOptions = {}): Promise<Pro
     );
   }
   if (!result || result.isEmpty) {
+    if (options.file) {
+      const file = resolve(cwd, options.file);
+      throw spoolError(
+        ErrorCode.PROFILE_NOT_FOUND,
+        `profile ${file} is empty`,
+        'Write the profile into it, or create one with `spool init`.',
+        { file },
+      );
+    }
     throw spoolError(
       ErrorCode.PROFILE_NOT_FOUND,
       `no spool profile in ${cwd} (looked for ${PROFILE_FILES.join(', ')})`,

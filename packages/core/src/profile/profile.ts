@@ -91,16 +91,20 @@ export function normalizeProfile(
 ): Profile {
   const file = where.file;
   const label = file ?? 'profile';
+  const redactor = new Redactor();
+  // Problems quote the offending value, which may have come from a secret: redact the message.
   const invalid = (key: string, problem: string, fix: string) =>
-    spoolError(ErrorCode.PROFILE_INVALID, `${label}: ${key} ${problem}`, fix, { file: file ?? null, key });
+    spoolError(ErrorCode.PROFILE_INVALID, redactor.text(`${label}: ${key} ${problem}`), fix, {
+      file: file ?? null,
+      key,
+    });
   if (!isObject(input))
     throw invalid(
       '(top level)',
       'must be an object',
       'Write the profile as a mapping of keys to values; see `spool init`.',
     );
-  const redactor = new Redactor();
-  const raw = resolveEnvReferences(input, 'profile', {
+  const raw = resolveEnvReferences(input, '', {
     env: where.env ?? process.env,
     redactor,
     file: label,
@@ -126,12 +130,15 @@ export function normalizeProfile(
       );
     }
     const e: Raw = isObject(entry) ? entry : {};
+    // The id defaults to the short name: `@spool/provider-fax-sim` → `fax-sim`, `@acme/spool-provider-x` → `x`,
+    // `./vendor/my-provider/` → `my-provider`.
     const id =
       e.id ??
       spec
+        .replace(/[\\/]+$/, '')
         .replace(/^@spool\/provider-/, '')
-        .replace(/^spool-provider-/, '')
-        .replace(/^.*[\\/]/, '');
+        .replace(/^.*[\\/]/, '')
+        .replace(/^spool-provider-/, '');
     if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
       throw invalid(
         `${keyPath}.id`,

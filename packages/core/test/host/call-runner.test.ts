@@ -41,12 +41,12 @@ describe('CallRunner timeouts (fake clock)', () => {
         return new Promise(() => {});
       },
     );
-    const settled = call.catch((e: { code: string; message: string }) => e);
+    const settled = call.catch((e: unknown) => e as { code: string; message: string });
     for (let i = 0; i < 5; i++) {
       await vi.advanceTimersByTimeAsync(80);
       activity.touch();
     }
-    const error = await settled;
+    const error = (await settled) as { code: string; message: string };
     expect(error).toMatchObject({ code: 'SPOOL_E_TIMEOUT' });
     expect(error.message).toContain('hard cap of 300 ms');
     expect(signal.aborted).toBe(true);

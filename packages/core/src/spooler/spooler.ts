@@ -1,0 +1,1129 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type {
+  InboundMessage,
+  OutboundMessage,
+  OutboundRecipient,
+  RecipientOutcome,
+  RemovePreprocessReason,
+  StatusRow,
+  SubmitMessageResult,
+} from '@spool/spi';
+import { ErrorCode, isSpoolError, messageOf, type SpoolError, spoolError } from '../errors.js';
+import { type LogonHandle, ProviderHost } from '../host/provider-host.js';
+import { loadProfile } from '../profile/load-profile.js';
+import { normalizeProfile, type Profile, type ProfileInput } from '../profile/profile.js';
+import { blankRow } from '../status/status-table.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import {
+  FOLDERS,
+  type MessageStore,
+  type NewMessage,
+  type RecipientUpdate,
+  type StoredMessage,
+} from '../store/types.js';
+import type { LogSink } from '../util/logger.js';
+import { Redactor } from '../util/redact.js';
+import { parseAddress } from './address.js';
+import { newMessageId, rfcMessageId } from './ids.js';
+import { type SubmitInput, toNewMessage } from './message-input.js';
+import { buildReports } from './reports.js';
+import { isExpired, nextAttemptAt } from './retry.js';
+
+/** The spooler's sense of time; tests inject a fake one. */
+export interface Clock {
+  now(): number;
+}
+
+/** What a sent-mail hook may decide for a finished message (MAPI spooler hooks). `default`/undefined: next hook. */
+export type SentMailDecision = 'default' | 'keep' | 'delete' | { readonly folder: string };
+
+/** A sent-mail hook: runs after a message is finished and unlocked; the first non-default decision wins. */
+export type SentMailHook = (
+  message: StoredMessage,
+) => SentMailDecision | undefined | Promise<SentMailDecision | undefined>;
+
+/** Everything `createSpooler` takes besides the profile. */
+export interface SpoolerOptions {
+  readonly profile: Profile;
+  /** Providers that ship with the CLI: package name → directory. */
+  readonly builtins?: Readonly<Record<string, string>>;
+  readonly logSink?: LogSink;
+  /** Time source (default: the wall clock). */
+  readonly clock?: Clock;
+  /** Random source for retry jitter (default Math.random). */
+  readonly random?: () => number;
+  /** A store to use instead of the embedded SQLite one at `profile.store.path`. */
+  readonly store?: MessageStore;
+  /** Start scheduling at once (default true). `run --once` passes false and calls `runOnce()`. */
+  readonly autoStart?: boolean;
+  /** How long an orderly stop waits for in-flight hand-offs before it hurries (default 30 s). */
+  readonly stopTimeoutMs?: number;
+  /** Lease length; leases are renewed while a hand-off runs (default 5 min). */
+  readonly leaseMs?: number;
+  /** Sent-mail hooks, in order. */
+  readonly sentMailHooks?: readonly SentMailHook[];
+  /** Override the implemented SPI versions (tests only). */
+  readonly hostSpiVersions?: readonly string[];
+  /** How often another process's writes are looked for (default 50 ms, so they are seen within 100 ms). */
+  readonly changePollMs?: number;
+  /** How often idle() is offered to logons when the queue is quiet (default 30 s). */
+  readonly idleIntervalMs?: number;
+}
+
+/** Progress of a flush, per logon and direction. */
+export interface FlushProgress {
+  readonly logonId: string;
+  readonly direction: 'outbound' | 'inbound';
+  readonly done: number;
+  readonly total: number;
+}
+
+/** What a pass (`runOnce`) or a flush did. */
+export interface PassReport {
+  readonly delivered: number;
+  readonly failed: number;
+  readonly deferred: number;
+  readonly received: number;
+  /** Recipients still pending afterwards, with their next attempt. */
+  readonly pending: Awaited<ReturnType<MessageStore['pending']>>;
+}
+
+/** One message seen by `watch()`, with the cursor to resume after it. */
+export interface WatchItem {
+  readonly message: StoredMessage;
+  readonly cursor: number;
+}
+
+interface InFlight {
+  readonly messageId: string;
+  readonly handle: LogonHandle;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+type Counts = { delivered: number; failed: number; deferred: number; received: number };
+
+const STOP_REASON = 'spooler stopping';
+const CANCEL_REASON = 'message cancelled';
+
+/** Normalises a folder name typed by a person (`inbox` → `Inbox`); custom folders keep their spelling. */
+export function normalizeFolder(name: string): string {
+  return FOLDERS.find((folder) => folder.toLowerCase() === name.toLowerCase()) ?? name;
+}
+
+/**
+ * The spooler (MAPI's): owns the Outbox and the scheduling. It routes each recipient by address type to the
+ * logons that claim it (profile order), leases hand-offs per route FIFO, runs the route's preprocessors,
+ * hands messages to `submitMessage` within each logon's `maxInFlight`, records per-recipient outcomes,
+ * retries with backoff, finishes messages (hooks, Sent or delete, one NDR/DR), and takes inbound messages
+ * into the store. Nothing accepted by `submit()` is lost: every state change is a committed store write.
+ */
+export class Spooler implements AsyncDisposable {
+  readonly host: ProviderHost;
+  readonly store: MessageStore;
+  readonly profile: Profile;
+  readonly #options: SpoolerOptions;
+  readonly #clock: Clock;
+  readonly #owner: string;
+  readonly #instance: string;
+  readonly #events = new EventEmitter<{ change: []; finished: [StoredMessage]; progress: [FlushProgress] }>();
+  readonly #inFlight = new Map<string, InFlight>(); // key: messageId + route
+  readonly #inbound = new Map<string, Promise<void>>(); // logonId → running receive loop
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #pass: Counts = { delivered: 0, failed: 0, deferred: 0, received: 0 };
+  #pumping: Promise<void> | undefined;
+  #pumpAgain = false;
+  #dueTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+  #lastChange = 0;
+  #fixedNow: number | undefined;
+  #stoppedHard = false;
+
+  private constructor(options: SpoolerOptions, host: ProviderHost, store: MessageStore) {
+    this.#options = options;
+    this.profile = options.profile;
+    this.host = host;
+    this.store = store;
+    this.#clock = options.clock ?? { now: () => Date.now() };
+    this.#instance = Math.random().toString(36).slice(2, 10);
+    this.#owner = `${this.#instance}@${hostname()}:${process.pid}`;
+  }
+
+  /** Opens the store, loads and logs on every provider, recovers what a crashed spooler left, and starts. */
+  static async create(options: SpoolerOptions): Promise<Spooler> {
+    const store = options.store ?? (await SqliteStore.open(options.profile.store.path));
+    let spooler: Spooler | undefined;
+    const host = await ProviderHost.start({
+      profile: options.profile,
+      ...(options.builtins ? { builtins: options.builtins } : {}),
+      ...(options.logSink ? { logSink: options.logSink } : {}),
+      ...(options.hostSpiVersions ? { hostSpiVersions: options.hostSpiVersions } : {}),
+      onNewMail: (handle) => {
+        if (spooler) spooler.#startReceiving(handle);
+      },
+    });
+    spooler = new Spooler(options, host, store);
+    host.statusTable.put({ ...blankRow('spooler', 'spooler', 'Spooler'), available: true, text: 'starting' });
+    await spooler.#recover();
+    await host.beginTraffic();
+    host.statusTable.update('spooler', {
+      text: 'running',
+      outbound: { enabled: true, active: false, flushing: false },
+      inbound: { enabled: true, active: false, flushing: false },
+    });
+    if (options.autoStart !== false) spooler.#startTimers();
+    spooler.#wake();
+    return spooler;
+  }
+
+  #now(): number {
+    return this.#fixedNow ?? this.#clock.now();
+  }
+
+  // ---------------------------------------------------------------- the application's API
+
+  /** Stores a message in the Outbox durably (the returned promise resolves after the commit) and wakes the spooler. */
+  async submit(input: SubmitInput): Promise<{ id: string; messageId: string; duplicate: boolean }> {
+    this.#assertRunning();
+    const now = this.#clock.now();
+    const message = toNewMessage(input, newMessageId(now), now, this.profile.defaultAddressType);
+    const { id, duplicate } = await this.store.insert(message);
+    this.#changed();
+    this.#wake();
+    return {
+      id,
+      messageId: duplicate ? ((await this.store.get(id))?.messageId ?? rfcMessageId(id)) : message.messageId,
+      duplicate,
+    };
+  }
+
+  /** The status table: the spooler's row first, then one per logon. */
+  status(): StatusRow[] {
+    return this.host.statusTable.rows();
+  }
+
+  /** Messages of a folder (case-insensitive name), oldest first, after a cursor. */
+  list(folder: string, options: { limit?: number; after?: number } = {}): Promise<StoredMessage[]> {
+    return this.store.list(normalizeFolder(folder), options);
+  }
+
+  /** One message, or a `SPOOL_E_MESSAGE_NOT_FOUND` error. */
+  async get(id: string): Promise<StoredMessage> {
+    const message = await this.store.get(id);
+    if (!message)
+      throw spoolError(
+        ErrorCode.MESSAGE_NOT_FOUND,
+        `no message with id ${id}`,
+        'List messages with `spool list <folder>` to find the id.',
+        { id },
+      );
+    return message;
+  }
+
+  /** Moves a finished or received message to another folder. */
+  async move(id: string, folder: string): Promise<void> {
+    await this.store.move(id, normalizeFolder(folder));
+    this.#changed();
+  }
+
+  /** Deletes a finished or received message for good. */
+  async delete(id: string): Promise<void> {
+    await this.store.delete(id);
+    this.#changed();
+  }
+
+  /**
+   * Cancels a queued or in-flight message: delivered recipients stay delivered, the rest become cancelled
+   * (no NDR), the message goes to Deleted. In-flight hand-offs are aborted through their AbortSignal;
+   * their preprocess info is removed. A finished message cannot be cancelled (`SPOOL_E_ALREADY_FINISHED`).
+   */
+  async cancel(id: string): Promise<StoredMessage> {
+    const before = await this.store.get(id);
+    const message = await this.store.cancel(id, this.#clock.now());
+    const waits: Promise<void>[] = [];
+    for (const flight of this.#inFlight.values()) {
+      if (flight.messageId !== id) continue;
+      flight.controller.abort(CANCEL_REASON);
+      waits.push(flight.done);
+    }
+    // Routes that deferred this message hold it for a retry: tell them it is gone (MAPI NOTIFY_ABORT_DEFERRED).
+    const deferredOn = new Set(
+      before?.recipients
+        .filter((r) => r.outcome === 'pending' && r.attempts > 0 && r.route)
+        .map((r) => r.route!),
+    );
+    for (const handle of this.host.logons()) {
+      if (!deferredOn.has(handle.id) || handle.state !== 'active') continue;
+      await handle
+        .call('transportNotify', () =>
+          handle.logon.transportNotify({ type: 'abort-deferred', messageId: id, reason: 'user' }),
+        )
+        .catch(() => undefined);
+    }
+    await Promise.all(waits);
+    this.#changed();
+    return (await this.store.get(id)) ?? message;
+  }
+
+  /**
+   * Follows a folder as an async iterator, oldest first, resuming after `cursor` (pass the last item's
+   * cursor to continue where a previous consumer stopped). Ends when `signal` aborts.
+   */
+  async *watch(
+    folder: string,
+    options: { cursor?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<WatchItem> {
+    const name = normalizeFolder(folder);
+    let after = options.cursor ?? 0;
+    while (!options.signal?.aborted) {
+      const changed = this.#nextChange(options.signal);
+      const batch = await this.store.list(name, { after, limit: 100 });
+      for (const message of batch) {
+        after = message.cursor;
+        yield { message, cursor: message.cursor };
+      }
+      if (batch.length < 100) await changed;
+    }
+  }
+
+  /** Subscribes to flush progress and finished messages. */
+  on(event: 'progress', listener: (progress: FlushProgress) => void): () => void;
+  on(event: 'finished', listener: (message: StoredMessage) => void): () => void;
+  on(event: 'progress' | 'finished', listener: (value: never) => void): () => void {
+    this.#events.on(event, listener as () => void);
+    return () => this.#events.off(event, listener as () => void);
+  }
+
+  /**
+   * Delivers now (MAPI flush): makes every deferred recipient due, then for each logon in profile order
+   * drives outbound until its route is empty, then inbound until it has nothing more; reports progress.
+   */
+  async flush(options: { signal?: AbortSignal } = {}): Promise<PassReport> {
+    this.#assertRunning();
+    const start = { ...this.#pass };
+    await this.store.makeDue(this.#clock.now());
+    await this.#routeAll();
+    for (const handle of this.host.logons().filter((h) => h.state === 'active')) {
+      if (options.signal?.aborted) break;
+      await this.#flushDirection(handle, 'outbound', async () => {
+        const total = await this.store.countDue(handle.id, this.#clock.now());
+        let done = 0;
+        this.#progress(handle.id, 'outbound', done, total);
+        for (let round = 0; round < 1_000_000 && !options.signal?.aborted; round++) {
+          this.#wake();
+          await this.#quiet(handle.id);
+          const left = await this.store.countDue(handle.id, this.#clock.now());
+          done = Math.max(done, total - left);
+          this.#progress(handle.id, 'outbound', done, Math.max(total, done));
+          if (left === 0 || this.#stopping) break;
+        }
+      });
+    }
+    for (const handle of this.host.logons().filter((h) => h.state === 'active')) {
+      if (options.signal?.aborted) break;
+      await this.#flushDirection(handle, 'inbound', async () => {
+        const before = this.#pass.received;
+        await this.#pollOnce(handle);
+        await this.#inbound.get(handle.id);
+        const received = this.#pass.received - before;
+        this.#progress(handle.id, 'inbound', received, received);
+      });
+    }
+    return this.#report(start);
+  }
+
+  /**
+   * One pass for `spool run --once`: every due message gets one hand-off, every logon that receives is polled
+   * once, nothing waits for a future retry. Returns what happened and what stays deferred.
+   */
+  async runOnce(): Promise<PassReport> {
+    this.#assertRunning();
+    const start = { ...this.#pass };
+    // A fixed "now" for the pass: a recipient deferred during the pass is due later, so it is not retried now.
+    this.#fixedNow = this.#clock.now();
+    try {
+      await this.#routeAll();
+      for (let round = 0; round < 10_000; round++) {
+        this.#wake();
+        await this.#quiet();
+        if ((await this.store.countDue(null, this.#now())) === 0) break;
+      }
+      for (const handle of this.host.logons()) await this.#pollOnce(handle);
+      await this.#quiet();
+    } finally {
+      this.#fixedNow = undefined;
+    }
+    return this.#report(start);
+  }
+
+  /**
+   * Stops. `orderly`: start nothing new, let in-flight hand-offs finish for up to `stopTimeoutMs`, then hurry.
+   * `hurry`: abort in-flight hand-offs now; their messages go back to the Outbox untouched (no attempt counted).
+   * Then every logon is logged off and every provider shut down. Nothing accepted is lost either way.
+   */
+  stop(options: { mode?: 'orderly' | 'hurry'; timeoutMs?: number } = {}): Promise<void> {
+    this.#stopped ??= this.#stop(
+      options.mode ?? 'orderly',
+      options.timeoutMs ?? this.#options.stopTimeoutMs ?? 30_000,
+    );
+    return this.#stopped;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** Commits made by the store so far (benchmarks report commits per delivered message). */
+  get commits(): number {
+    return this.store.commits;
+  }
+
+  /** The most hand-offs this spooler will run at once (the sum of every logon's maxInFlight). */
+  get maxInFlight(): number {
+    return this.host.logons().reduce((sum, handle) => sum + handle.maxInFlight, 0);
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  #assertRunning(): void {
+    if (this.#stopping)
+      throw spoolError(
+        ErrorCode.STOPPED,
+        'the spooler is stopping or stopped',
+        'Create a new spooler (or restart the daemon) to submit more.',
+      );
+  }
+
+  #wake(): void {
+    if (this.#stopping) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = this.#pump().finally(() => {
+      this.#pumping = undefined;
+    });
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      do {
+        this.#pumpAgain = false;
+        await this.#routeAll();
+        for (const handle of this.host.logons()) {
+          if (this.#stopping) return;
+          if (handle.state !== 'active' || !handle.outboundEnabled) continue;
+          const free = handle.maxInFlight - this.#inFlightOn(handle.id);
+          if (free <= 0) continue;
+          const claims = await this.store.claim(
+            handle.id,
+            free,
+            this.#now(),
+            this.#owner,
+            this.#leaseMs(),
+            handle.support.preprocessors.length,
+          );
+          for (const claim of claims)
+            this.#startHandOff(
+              handle,
+              claim.message,
+              claim.recipients.map((r) => r.index),
+              claim.runIds,
+            );
+        }
+      } while (this.#pumpAgain && !this.#stopping);
+      await this.#armDueTimer();
+    } catch (error) {
+      this.host.logger.error(
+        { code: (error as SpoolError).code },
+        `spooler pass failed: ${messageOf(error)}`,
+      );
+      this.host.statusTable.update('spooler', {
+        lastError: { code: (error as SpoolError).code ?? ErrorCode.STORE_FAILED, message: messageOf(error) },
+      });
+    }
+  }
+
+  async #armDueTimer(): Promise<void> {
+    if (this.#options.autoStart === false || this.#stopping) return;
+    const due = await this.store.nextDueAt();
+    if (this.#dueTimer) clearTimeout(this.#dueTimer);
+    this.#dueTimer = undefined;
+    if (due === null) return;
+    const delay = Math.min(Math.max(due - this.#clock.now(), 0), 2 ** 31 - 1);
+    this.#dueTimer = setTimeout(() => this.#wake(), delay);
+    this.#dueTimer.unref();
+  }
+
+  #inFlightOn(route: string): number {
+    let count = 0;
+    for (const flight of this.#inFlight.values()) if (flight.handle.id === route) count++;
+    return count;
+  }
+
+  #leaseMs(): number {
+    return this.#options.leaseMs ?? 5 * 60_000;
+  }
+
+  /** Routes unrouted recipients to the first claimant (profile order) that has not declined them. */
+  async #routeAll(): Promise<void> {
+    const finished = await this.store.routePending((type, tried) => {
+      const claimant = this.host.claimants(type).find((handle) => !tried.includes(handle.id));
+      return claimant?.id ?? null;
+    }, this.#now());
+    for (const { message } of finished) await this.#finish(message);
+  }
+
+  /** Resolves when nothing is in flight (on `route`, or anywhere) and no receive loop runs. */
+  async #quiet(route?: string): Promise<void> {
+    for (let i = 0; i < 100_000; i++) {
+      if (this.#pumping) await this.#pumping;
+      const flights = [...this.#inFlight.values()].filter(
+        (f) => route === undefined || f.handle.id === route,
+      );
+      const receiving = route === undefined ? [...this.#inbound.values()] : [];
+      if (flights.length === 0 && receiving.length === 0 && !this.#pumping) return;
+      await Promise.all([...flights.map((f) => f.done), ...receiving]);
+    }
+  }
+
+  // ---------------------------------------------------------------- outbound hand-off
+
+  #startHandOff(
+    handle: LogonHandle,
+    message: StoredMessage,
+    indexes: readonly number[],
+    runIds: readonly string[],
+  ): void {
+    const key = `${message.id}|${handle.id}`;
+    const controller = new AbortController();
+    const done = this.#handOff(handle, message, indexes, runIds, controller)
+      .catch((error: unknown) =>
+        this.host.logger.error(
+          { messageId: message.id, logon: handle.id },
+          `hand-off bookkeeping failed: ${messageOf(error)}`,
+        ),
+      )
+      .finally(() => {
+        this.#inFlight.delete(key);
+        this.#setActive(handle.id, 'outbound');
+        this.#wake();
+      });
+    this.#inFlight.set(key, { messageId: message.id, handle, controller, done });
+    this.#setActive(handle.id, 'outbound');
+  }
+
+  async #handOff(
+    handle: LogonHandle,
+    stored: StoredMessage,
+    indexes: readonly number[],
+    runIds: readonly string[],
+    controller: AbortController,
+  ): Promise<void> {
+    const mine = new Set(indexes);
+    const all = stored.recipients.map(
+      (r): OutboundRecipient => ({
+        id: String(r.index),
+        address: r.address,
+        addressType: r.addressType,
+        value: r.value,
+        type: r.type,
+        attempts: r.attempts,
+      }),
+    );
+    const recipients = all.filter((r) => mine.has(Number(r.id)));
+    let message: OutboundMessage = {
+      id: stored.id,
+      messageId: stored.messageId,
+      ...(stored.from === null ? {} : { from: stored.from }),
+      recipients: all,
+      subject: stored.subject,
+      ...(stored.text === null ? {} : { text: stored.text }),
+      ...(stored.html === null ? {} : { html: stored.html }),
+      attachments: stored.attachments,
+      messageClass: stored.messageClass,
+      properties: stored.properties,
+      submittedAt: new Date(stored.submittedAt),
+    };
+    const preprocessors = handle.support.preprocessors;
+    const infos: unknown[] = [];
+    const workDir = handle.support.dataDir;
+    let updates: RecipientUpdate[];
+    let outcomes: Record<string, RecipientOutcome> = {};
+    let reason: RemovePreprocessReason;
+    const extra = { messageId: stored.id, signal: controller.signal };
+    try {
+      for (let k = 0; k < preprocessors.length && k < runIds.length; k++) {
+        const preprocessor = preprocessors[k]!;
+        const runId = runIds[k]!;
+        const result = await handle.call(
+          `preprocess(${preprocessor.name})`,
+          (signal) => preprocessor.preprocess(message, recipients, { runId, workDir, signal }),
+          extra,
+        );
+        infos[k] = result?.info;
+        if (result?.properties)
+          message = { ...message, properties: { ...message.properties, ...result.properties } };
+      }
+      const result = await handle.call(
+        'submitMessage',
+        (signal) => handle.logon.submitMessage(message, recipients, { signal, preprocessInfo: infos[0] }),
+        extra,
+      );
+      ({ updates, outcomes } = this.#outcomesToUpdates(handle, stored, recipients, result));
+      reason = updates.some((u) => u.outcome === 'retry')
+        ? 'deferred'
+        : updates.every((u) => u.outcome === 'delivered')
+          ? 'delivered'
+          : 'failed';
+    } catch (error) {
+      const cause = controller.signal.reason;
+      if (controller.signal.aborted && cause === CANCEL_REASON) {
+        updates = recipients.map((r) => ({ index: Number(r.id), outcome: 'cancelled' }));
+        reason = 'cancelled';
+      } else if (controller.signal.aborted && cause === STOP_REASON) {
+        // Hurried stop: back to the Outbox as if never tried.
+        updates = recipients.map((r) => ({
+          index: Number(r.id),
+          outcome: 'retry',
+          nextAttemptAt: this.#now(),
+          countAttempt: false,
+          error: 'interrupted by a spooler stop',
+        }));
+        reason = 'cancelled';
+      } else {
+        const delayMs =
+          isSpoolError(error) && typeof error.details.delayMs === 'number'
+            ? error.details.delayMs
+            : undefined;
+        updates = this.#deferAll(stored, recipients, messageOf(error), delayMs);
+        reason = 'deferred';
+      }
+    }
+    const finished = await this.store.settle(stored.id, handle.id, updates, this.#now());
+    this.#count(handle.id, updates);
+    if (handle.logon.endMessage && Object.keys(outcomes).length > 0) {
+      const endMessage = handle.logon.endMessage.bind(handle.logon);
+      await handle
+        .call('endMessage', () => endMessage({ id: stored.id, recipients: outcomes }), {
+          messageId: stored.id,
+        })
+        .catch(() => undefined);
+    }
+    await this.#removePreprocessInfo(handle, stored.id, runIds, infos, reason);
+    if (finished) await this.#finish(finished.message);
+    this.#changed();
+  }
+
+  #outcomesToUpdates(
+    handle: LogonHandle,
+    stored: StoredMessage,
+    recipients: readonly OutboundRecipient[],
+    result: SubmitMessageResult,
+  ): { updates: RecipientUpdate[]; outcomes: Record<string, RecipientOutcome> } {
+    if (result && typeof result === 'object' && 'defer' in result) {
+      return {
+        updates: this.#deferAll(stored, recipients, result.defer.reason, result.defer.delayMs),
+        outcomes: {},
+      };
+    }
+    const given = (result as { recipients?: Record<string, RecipientOutcome> } | undefined)?.recipients ?? {};
+    const outcomes: Record<string, RecipientOutcome> = {};
+    const updates = recipients.map((recipient): RecipientUpdate => {
+      const index = Number(recipient.id);
+      let outcome = given[recipient.id];
+      if (
+        !outcome ||
+        typeof outcome !== 'object' ||
+        !['delivered', 'failed', 'retry', 'not-mine'].includes(outcome.status)
+      ) {
+        handle.logger.warn(
+          { messageId: stored.id, recipient: recipient.address },
+          'submitMessage reported no valid outcome for a recipient; retrying it later',
+        );
+        outcome = { status: 'retry', reason: 'the provider reported no outcome for this recipient' };
+      }
+      outcomes[recipient.id] = outcome;
+      switch (outcome.status) {
+        case 'delivered':
+          return { index, outcome: 'delivered' };
+        case 'failed':
+          return { index, outcome: 'failed', error: this.profile.redactor.text(outcome.reason) };
+        case 'not-mine':
+          return {
+            index,
+            outcome: 'reroute',
+            tried: handle.id,
+            ...(outcome.reason ? { error: outcome.reason } : {}),
+          };
+        case 'retry':
+          return this.#retry(
+            stored,
+            index,
+            recipient.attempts + 1,
+            outcome.reason ?? 'temporary failure',
+            outcome.delayMs,
+          );
+      }
+    });
+    return { updates, outcomes };
+  }
+
+  #deferAll(
+    stored: StoredMessage,
+    recipients: readonly OutboundRecipient[],
+    reason: string,
+    delayMs: number | undefined,
+  ): RecipientUpdate[] {
+    return recipients.map((r) => this.#retry(stored, Number(r.id), r.attempts + 1, reason, delayMs));
+  }
+
+  /** A temporary failure: retry on the schedule, but never past the maximum age (then it fails, with an NDR). */
+  #retry(
+    stored: StoredMessage,
+    index: number,
+    attempt: number,
+    reason: string,
+    delayMs: number | undefined,
+  ): RecipientUpdate {
+    const now = this.#now();
+    const policy = this.profile.retry;
+    const error = this.profile.redactor.text(reason);
+    if (isExpired(stored.submittedAt, now, policy)) {
+      return {
+        index,
+        outcome: 'failed',
+        error: `gave up after ${attempt} attempt(s) over the maximum age of ${Math.round(policy.maxAgeMs / 1000)} s: ${error}`,
+      };
+    }
+    const at = Math.min(
+      nextAttemptAt(now, attempt, policy, delayMs, this.#options.random),
+      stored.submittedAt + policy.maxAgeMs,
+    );
+    return { index, outcome: 'retry', nextAttemptAt: Math.max(at, now + 1), countAttempt: true, error };
+  }
+
+  async #removePreprocessInfo(
+    handle: LogonHandle,
+    messageId: string,
+    runIds: readonly string[],
+    infos: readonly unknown[],
+    reason: RemovePreprocessReason,
+  ): Promise<void> {
+    if (runIds.length === 0) return;
+    const preprocessors = handle.support.preprocessors;
+    const workDir = handle.support.dataDir;
+    for (let k = 0; k < runIds.length; k++) {
+      const preprocessor = preprocessors[k];
+      if (!preprocessor) continue;
+      const runId = runIds[k]!;
+      await handle
+        .call(
+          `removePreprocessInfo(${preprocessor.name})`,
+          () => preprocessor.removePreprocessInfo({ runId, messageId, workDir, info: infos[k], reason }),
+          { messageId },
+        )
+        .catch((error: unknown) =>
+          handle.logger.warn({ messageId, runId }, `removePreprocessInfo failed: ${messageOf(error)}`),
+        );
+    }
+    await this.store.markRunsRemoved(runIds);
+  }
+
+  #count(route: string, updates: readonly RecipientUpdate[]): void {
+    const delta = { sent: 0, failed: 0, deferred: 0 };
+    for (const update of updates) {
+      if (update.outcome === 'delivered') delta.sent++;
+      else if (update.outcome === 'failed') delta.failed++;
+      else if (update.outcome === 'retry' && update.countAttempt) delta.deferred++;
+    }
+    this.#pass.delivered += delta.sent;
+    this.#pass.failed += delta.failed;
+    this.#pass.deferred += delta.deferred;
+    this.host.statusTable.count(route, delta);
+    this.host.statusTable.count('spooler', delta);
+  }
+
+  // ---------------------------------------------------------------- finishing
+
+  /** FinishedMsg: the message is unlocked (all outcomes final); hooks run; then Sent, keep or delete, plus reports. */
+  async #finish(message: StoredMessage): Promise<void> {
+    let decision: SentMailDecision = 'default';
+    for (const hook of this.#options.sentMailHooks ?? []) {
+      try {
+        const result = await hook(message);
+        if (result !== undefined && result !== 'default') {
+          decision = result;
+          break;
+        }
+      } catch (error) {
+        this.host.logger.error(
+          { messageId: message.id },
+          `a sent-mail hook failed; using the default disposition: ${messageOf(error)}`,
+        );
+      }
+    }
+    const disposition =
+      decision === 'default'
+        ? message.deleteAfterSubmit
+          ? 'delete'
+          : { folder: 'Sent' }
+        : decision === 'keep' || decision === 'delete'
+          ? decision
+          : { folder: normalizeFolder(decision.folder) };
+    const now = this.#now();
+    const reports = buildReports(message, now).map((report) => ({
+      ...report,
+      folder: this.#receiveFolder(report.messageClass),
+    }));
+    await this.store.finish(message.id, disposition, reports, now);
+    this.#events.emit('finished', message);
+    this.#changed();
+  }
+
+  /** The folder for an inbound message class: the longest matching receiveFolders prefix, case-insensitive, else Inbox. */
+  #receiveFolder(messageClass: string): string {
+    let best: [string, string] | undefined;
+    const lower = messageClass.toLowerCase();
+    for (const [prefix, folder] of Object.entries(this.profile.receiveFolders)) {
+      const p = prefix.toLowerCase();
+      if ((lower === p || lower.startsWith(`${p}.`) || p === '') && (!best || p.length > best[0].length))
+        best = [p, folder];
+    }
+    return normalizeFolder(best?.[1] ?? 'Inbox');
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  #startReceiving(handle: LogonHandle): void {
+    if (this.#stopping || handle.state !== 'active' || !handle.inboundEnabled) return;
+    if (this.#inbound.has(handle.id) || !handle.logon.startMessage) return;
+    if (handle.support.inCriticalSection) return;
+    const loop = this.#receiveLoop(handle).finally(() => {
+      this.#inbound.delete(handle.id);
+      this.#setActive(handle.id, 'inbound');
+    });
+    this.#inbound.set(handle.id, loop);
+    this.#setActive(handle.id, 'inbound');
+  }
+
+  async #receiveLoop(handle: LogonHandle): Promise<void> {
+    const startMessage = handle.logon.startMessage!.bind(handle.logon);
+    const sink = { save: (message: InboundMessage) => this.#saveInbound(handle, message) };
+    // Bounded: a provider that always says "more" cannot keep the loop forever; the next poll resumes it.
+    for (let i = 0; i < 10_000 && !this.#stopping; i++) {
+      try {
+        const result = await handle.call('startMessage', (signal) => startMessage(sink, { signal }));
+        if (!result?.more) return;
+      } catch (error) {
+        handle.logger.warn(`startMessage failed: ${messageOf(error)}`);
+        return;
+      }
+    }
+  }
+
+  async #saveInbound(handle: LogonHandle, message: InboundMessage): Promise<{ id: string }> {
+    if (this.#stopping && this.#stoppedHard) {
+      throw spoolError(
+        ErrorCode.STOPPED,
+        'the spooler is stopping; keep the message at its source',
+        'It will be received after the restart.',
+      );
+    }
+    const now = this.#clock.now();
+    const id = newMessageId(now);
+    const messageClass = message.messageClass ?? 'IPM.Note';
+    const recipients = (message.recipients ?? []).map((r) => {
+      try {
+        return {
+          ...parseAddress(r.address, this.profile.defaultAddressType),
+          type: r.type ?? ('to' as const),
+        };
+      } catch {
+        return {
+          address: `UNKNOWN:${r.address}`,
+          addressType: 'UNKNOWN',
+          value: r.address,
+          type: r.type ?? ('to' as const),
+        };
+      }
+    });
+    let from: string | null = null;
+    if (message.from) {
+      try {
+        from = parseAddress(message.from, this.profile.defaultAddressType).address;
+      } catch {
+        from = message.from;
+      }
+    }
+    const record: NewMessage = {
+      id,
+      folder: this.#receiveFolder(messageClass),
+      state: 'received',
+      messageId: message.messageId ?? rfcMessageId(id),
+      from,
+      subject: String(message.subject ?? ''),
+      text: message.text ?? null,
+      html: message.html ?? null,
+      messageClass,
+      properties: { ...(message.properties ?? {}), 'x-spool-received-by': handle.id },
+      deleteAfterSubmit: false,
+      reports: { delivery: false, nonDelivery: false },
+      idempotencyKey: null,
+      submittedAt: message.receivedAt?.getTime() ?? now,
+      recipients,
+      attachments: (message.attachments ?? []).map((a) => ({
+        ...a,
+        content: a.content instanceof Uint8Array ? a.content : new Uint8Array(a.content),
+      })),
+    };
+    await this.store.insert(record);
+    this.#pass.received += 1;
+    this.host.statusTable.count(handle.id, { received: 1 });
+    this.host.statusTable.count('spooler', { received: 1 });
+    handle.activity.touch();
+    this.#changed();
+    return { id };
+  }
+
+  async #pollOnce(handle: LogonHandle): Promise<void> {
+    if (handle.state !== 'active' || !handle.inboundEnabled || handle.support.inCriticalSection) return;
+    if (!handle.logon.startMessage) return;
+    if (handle.logon.poll) {
+      const poll = handle.logon.poll.bind(handle.logon);
+      const waiting = await handle
+        .call('poll', (signal) => poll({ signal }))
+        .catch((error: unknown) => {
+          handle.logger.warn(`poll failed: ${messageOf(error)}`);
+          return false;
+        });
+      if (!waiting) return;
+    }
+    this.#startReceiving(handle);
+    await this.#inbound.get(handle.id);
+  }
+
+  // ---------------------------------------------------------------- status, timers, recovery, stop
+
+  #setActive(route: string, direction: 'inbound' | 'outbound'): void {
+    const row = this.host.statusTable.get(route);
+    if (!row) return;
+    const active = direction === 'outbound' ? this.#inFlightOn(route) > 0 : this.#inbound.has(route);
+    if (row[direction].active !== active)
+      this.host.statusTable.update(route, { [direction]: { ...row[direction], active } });
+  }
+
+  async #flushDirection(
+    handle: LogonHandle,
+    direction: 'inbound' | 'outbound',
+    work: () => Promise<void>,
+  ): Promise<void> {
+    const row = this.host.statusTable.get(handle.id);
+    if (row) this.host.statusTable.update(handle.id, { [direction]: { ...row[direction], flushing: true } });
+    await handle
+      .call('transportNotify', () => handle.logon.transportNotify({ type: `begin-${direction}-flush` }))
+      .catch(() => undefined);
+    try {
+      await work();
+    } finally {
+      await handle
+        .call('transportNotify', () => handle.logon.transportNotify({ type: `end-${direction}-flush` }))
+        .catch(() => undefined);
+      const after = this.host.statusTable.get(handle.id);
+      if (after)
+        this.host.statusTable.update(handle.id, { [direction]: { ...after[direction], flushing: false } });
+    }
+  }
+
+  #progress(logonId: string, direction: 'inbound' | 'outbound', done: number, total: number): void {
+    this.host.statusTable.update(logonId, { progress: { done, total, text: `flushing ${direction}` } });
+    this.#events.emit('progress', { logonId, direction, done, total });
+  }
+
+  async #report(start: Counts): Promise<PassReport> {
+    return {
+      delivered: this.#pass.delivered - start.delivered,
+      failed: this.#pass.failed - start.failed,
+      deferred: this.#pass.deferred - start.deferred,
+      received: this.#pass.received - start.received,
+      pending: await this.store.pending(),
+    };
+  }
+
+  #changed(): void {
+    this.#events.emit('change');
+  }
+
+  #nextChange(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#events.off('change', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#events.on('change', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  #every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  #startTimers(): void {
+    this.#lastChange = this.store.changeCounter();
+    // Another process (the CLI) wrote: data_version changes. Noticed within changePollMs.
+    this.#every(this.#options.changePollMs ?? 50, () => {
+      const counter = this.store.changeCounter();
+      if (counter === this.#lastChange) return;
+      this.#lastChange = counter;
+      this.#changed();
+      this.#wake();
+    });
+    for (const handle of this.host.logons()) {
+      if (!handle.logon.poll || !handle.logon.startMessage) continue;
+      const interval = handle.logon.pollIntervalMs ?? this.profile.pollIntervalMs;
+      this.#every(interval, () => void this.#pollOnce(handle));
+    }
+    this.#every(Math.max(1000, Math.floor(this.#leaseMs() / 3)), () => {
+      if (this.#inFlight.size > 0)
+        void this.store.renewLeases(this.#owner, this.#clock.now() + this.#leaseMs());
+    });
+    this.#every(this.#options.idleIntervalMs ?? 30_000, () => void this.#idle());
+    const { sentMs, deletedMs } = this.profile.retention;
+    if (sentMs !== undefined || deletedMs !== undefined) {
+      this.#every(60_000, () => {
+        const now = this.#clock.now();
+        void this.store.applyRetention(
+          {
+            ...(sentMs === undefined ? {} : { sentBefore: now - sentMs }),
+            ...(deletedMs === undefined ? {} : { deletedBefore: now - deletedMs }),
+          },
+          500,
+        );
+      });
+    }
+  }
+
+  /** Idle runs only when the queue is quiet, and never for a logon inside a critical section. */
+  async #idle(): Promise<void> {
+    if (this.#stopping || this.#inFlight.size > 0) return;
+    if ((await this.store.countDue(null, this.#clock.now())) > 0) return;
+    for (const handle of this.host.logons()) {
+      if (handle.state !== 'active' || !handle.logon.idle || handle.support.inCriticalSection) continue;
+      const idle = handle.logon.idle.bind(handle.logon);
+      await handle
+        .call('idle', (signal) => idle({ signal }))
+        .catch((error: unknown) => handle.logger.warn(`idle failed: ${messageOf(error)}`));
+    }
+  }
+
+  /** Owners on this machine whose process is gone (or is us under an earlier instance id) are dead. */
+  #isDead = (owner: string): boolean => {
+    const match = /^([^@]+)@(.*):(\d+)$/.exec(owner);
+    if (!match) return false;
+    const [, instance, host, pidText] = match;
+    if (host !== hostname()) return false;
+    const pid = Number(pidText);
+    if (pid === process.pid) return instance !== this.#instance;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  };
+
+  /** After a crash: release dead owners' leases, remove their preprocess runs, finish what was left half-finished. */
+  async #recover(): Promise<void> {
+    const runs = await this.store.reclaim(this.#isDead, this.#clock.now());
+    for (const run of runs) {
+      const handle = this.host.logons().find((h) => h.id === run.logonId);
+      const k = Number(run.runId.split('.').at(-1));
+      const preprocessor = handle?.support.preprocessors[k];
+      if (handle && preprocessor) {
+        await handle
+          .call(`removePreprocessInfo(${preprocessor.name})`, () =>
+            preprocessor.removePreprocessInfo({
+              runId: run.runId,
+              messageId: run.messageId,
+              workDir: handle.support.dataDir,
+              info: undefined,
+              reason: 'recovered',
+            }),
+          )
+          .catch((error: unknown) =>
+            handle.logger.warn(
+              { runId: run.runId },
+              `removePreprocessInfo (recovery) failed: ${messageOf(error)}`,
+            ),
+          );
+      } else {
+        this.host.logger.warn(
+          { runId: run.runId, logon: run.logonId },
+          'a preprocess run left by a crashed spooler belongs to a logon that no longer exists; its artifacts may remain',
+        );
+      }
+      await this.store.markRunsRemoved([run.runId]);
+    }
+    for (const message of await this.store.unfinished()) await this.#finish(message);
+  }
+
+  async #stop(mode: 'orderly' | 'hurry', timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    this.host.statusTable.update('spooler', { text: 'stopping' });
+    if (this.#dueTimer) clearTimeout(this.#dueTimer);
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers.clear();
+    if (this.#pumping) await this.#pumping;
+    const flights = () => [...this.#inFlight.values()];
+    if (mode === 'orderly' && flights().length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(flights().map((f) => f.done)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#stoppedHard = true;
+    for (const flight of flights()) flight.controller.abort(STOP_REASON);
+    await Promise.all(flights().map((f) => f.done));
+    await Promise.all(this.#inbound.values());
+    await this.host.stop({ mode: mode === 'orderly' ? 'orderly' : 'abort' });
+    await this.store.close();
+    this.#changed();
+  }
+}
+
+/** What `createSpooler` accepts: a loaded profile, a raw profile object, or where to find the profile file. */
+export type CreateSpoolerOptions = Omit<SpoolerOptions, 'profile'> & {
+  /** A loaded profile, or a raw one as it would be written in a file (relative paths resolve from `cwd`). */
+  readonly profile?: Profile | ProfileInput;
+  /** A profile file to load instead (cosmiconfig formats). */
+  readonly profileFile?: string;
+  /** Where to search for the profile, and the base of a raw profile's relative paths (default: process.cwd()). */
+  readonly cwd?: string;
+};
+
+/**
+ * Creates and starts a spooler; see {@link Spooler}. With neither `profile` nor `profileFile`, the profile is
+ * searched in `cwd` (spool.config.*, .spoolrc*, package.json "spool").
+ */
+export async function createSpooler(options: CreateSpoolerOptions = {}): Promise<Spooler> {
+  const { profile: given, profileFile, cwd, ...rest } = options;
+  let profile: Profile;
+  if (given && 'redactor' in given && given.redactor instanceof Redactor) profile = given as Profile;
+  else if (given) profile = normalizeProfile(given, { dir: resolve(cwd ?? process.cwd()) });
+  else
+    profile = await loadProfile({ ...(profileFile ? { file: profileFile } : {}), ...(cwd ? { cwd } : {}) });
+  return Spooler.create({ ...rest, profile });
+}
+
+export type { SpoolError };

@@ -1,0 +1,77 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+interface PendingWrite {
+  readonly apply: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit without waiting: every write is queued; a commit starts on the next turn of the event loop
+ * after the previous one ended and takes every write queued by then, in one transaction and one fsync.
+ * Each write runs inside its own savepoint, so one failing write is rolled back and rejected alone while
+ * the others commit. Callers are resolved only after COMMIT returned, i.e. once their write is on disk.
+ */
+export class GroupCommit {
+  readonly #db: DatabaseSync;
+  #queue: PendingWrite[] = [];
+  #scheduled = false;
+  #idle: (() => void)[] = [];
+  commits = 0;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Queues a write; resolves with its result once committed. */
+  write<T>(apply: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ apply, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves when every queued write has been committed. */
+  drain(): Promise<void> {
+    if (this.#queue.length === 0 && !this.#scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#commit());
+  }
+
+  #commit(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length > 0) {
+      const results: { write: PendingWrite; ok: boolean; value: unknown }[] = [];
+      try {
+        this.#db.exec('BEGIN IMMEDIATE');
+        for (const write of batch) {
+          this.#db.exec('SAVEPOINT w');
+          try {
+            results.push({ write, ok: true, value: write.apply() });
+            this.#db.exec('RELEASE w');
+          } catch (error) {
+            this.#db.exec('ROLLBACK TO w');
+            this.#db.exec('RELEASE w');
+            results.push({ write, ok: false, value: error });
+          }
+        }
+        this.#db.exec('COMMIT');
+        this.commits += 1;
+      } catch (error) {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+        for (const write of batch) write.reject(error);
+        results.length = 0;
+      }
+      for (const { write, ok, value } of results) (ok ? write.resolve : write.reject)(value);
+    }
+    if (this.#queue.length > 0) this.#schedule();
+    else for (const resolve of this.#idle.splice(0)) resolve();
+  }
+}

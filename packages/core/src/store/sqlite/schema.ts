@@ -1,0 +1,95 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { ErrorCode, spoolError } from '../../errors.js';
+
+/**
+ * Migrations, in order; `PRAGMA user_version` records how many ran. Never edit a released migration:
+ * append a new one. A store written by a newer spool (user_version beyond this list) is refused.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    folder TEXT NOT NULL,
+    state TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    from_addr TEXT,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,             -- JSON: text, html, properties, reports, deleteAfterSubmit
+    message_class TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    cursor INTEGER NOT NULL         -- position in its folder, from the sequence below; moves get a new one
+  );
+  CREATE INDEX messages_folder ON messages (folder, cursor);
+  CREATE INDEX messages_finished ON messages (folder, finished_at) WHERE finished_at IS NOT NULL;
+  CREATE TABLE attachments (
+    message TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    content_id TEXT,
+    content BLOB NOT NULL,
+    PRIMARY KEY (message, idx)
+  ) WITHOUT ROWID;
+  CREATE TABLE recipients (
+    message TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    address_type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    type TEXT NOT NULL,
+    route TEXT,
+    tried TEXT NOT NULL DEFAULT '[]',
+    responsibility INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    submitted_at INTEGER NOT NULL,  -- copied from the message: per-route FIFO needs it in this index
+    lease_owner TEXT,
+    lease_expires INTEGER,
+    PRIMARY KEY (message, idx)
+  ) WITHOUT ROWID;
+  CREATE INDEX recipients_due ON recipients (route, next_attempt_at, submitted_at) WHERE outcome = 'pending';
+  CREATE INDEX recipients_leased ON recipients (lease_owner) WHERE lease_owner IS NOT NULL;
+  CREATE TABLE preprocess_runs (
+    run_id TEXT PRIMARY KEY,
+    message TEXT NOT NULL,
+    logon TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    removed_at INTEGER
+  );
+  CREATE INDEX preprocess_open ON preprocess_runs (owner) WHERE removed_at IS NULL;
+  CREATE TABLE sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  INSERT INTO sequence VALUES ('cursor', 0);
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema up to date, or refuses a store written by a newer version. */
+export function migrate(db: DatabaseSync, file: string): void {
+  const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (current > SCHEMA_VERSION) {
+    throw spoolError(
+      ErrorCode.STORE_TOO_NEW,
+      `the store ${file} has schema version ${current}, but this spool understands versions up to ${SCHEMA_VERSION}`,
+      'It was written by a newer @spool/core. Upgrade spool, or restore a backup made by this version.',
+      { file, version: current, supported: SCHEMA_VERSION },
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[version]!);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

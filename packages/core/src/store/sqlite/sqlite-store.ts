@@ -1,0 +1,642 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { Attachment, JsonValue, RecipientType } from '@spool/spi';
+import { ErrorCode, messageOf, spoolError } from '../../errors.js';
+import type {
+  Claim,
+  FinishedMessage,
+  MessageState,
+  MessageStore,
+  NewMessage,
+  OpenPreprocessRun,
+  RecipientState,
+  RecipientUpdate,
+  StoredMessage,
+  StoredRecipient,
+} from '../types.js';
+import { GroupCommit } from './group-commit.js';
+import { migrate } from './schema.js';
+
+type Row = Record<string, SQLInputValue>;
+
+interface MessageBody {
+  text: string | null;
+  html: string | null;
+  properties: Record<string, JsonValue>;
+  reports: { delivery: boolean; nonDelivery: boolean };
+  deleteAfterSubmit: boolean;
+}
+
+/** Options of the embedded store. */
+export interface SqliteStoreOptions {
+  /** How long a writer waits for another process's write lock, in ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded message store: SQLite through Node's built-in `node:sqlite`, WAL journal, `synchronous=FULL`
+ * (a commit is on disk when it returns), a busy timeout so a CLI can write while a daemon drains.
+ * Every write goes through {@link GroupCommit}: writes that are ready together share one transaction and
+ * one fsync, which is what makes a durable `submit()` cheap under load.
+ */
+export class SqliteStore implements MessageStore {
+  readonly file: string;
+  readonly #db: DatabaseSync;
+  readonly #group: GroupCommit;
+  readonly #statements = new Map<string, StatementSync>();
+
+  private constructor(file: string, db: DatabaseSync) {
+    this.file = file;
+    this.#db = db;
+    this.#group = new GroupCommit(db);
+  }
+
+  /** Opens (creating on first use) the store file and migrates its schema. */
+  static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    const { DatabaseSync } = await import('node:sqlite');
+    mkdirSync(dirname(file), { recursive: true });
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(file);
+      db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = FULL');
+      db.exec('PRAGMA foreign_keys = ON');
+    } catch (error) {
+      throw spoolError(
+        ErrorCode.STORE_FAILED,
+        `could not open the store ${file}: ${messageOf(error)}`,
+        'Check that the directory is writable and the file is a spool store (SQLite).',
+        { file },
+        error,
+      );
+    }
+    migrate(db, file);
+    return new SqliteStore(file, db);
+  }
+
+  /** The journal mode and sync level in force (asserted by tests: durability depends on them). */
+  pragmas(): { journalMode: string; synchronous: number } {
+    const journal = this.#db.prepare('PRAGMA journal_mode').get() as { journal_mode: string };
+    const sync = this.#db.prepare('PRAGMA synchronous').get() as { synchronous: number };
+    return { journalMode: journal.journal_mode, synchronous: Number(sync.synchronous) };
+  }
+
+  get commits(): number {
+    return this.#group.commits;
+  }
+
+  #sql(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #nextCursor(): number {
+    const row = this.#sql(
+      "UPDATE sequence SET value = value + 1 WHERE name = 'cursor' RETURNING value",
+    ).get() as { value: number };
+    return Number(row.value);
+  }
+
+  #insertNow(message: NewMessage): { id: string; duplicate: boolean } {
+    if (message.idempotencyKey !== null) {
+      const existing = this.#sql('SELECT id FROM messages WHERE idempotency_key = ?').get(
+        message.idempotencyKey,
+      ) as { id: string } | undefined;
+      if (existing) return { id: existing.id, duplicate: true };
+    }
+    const body: MessageBody = {
+      text: message.text,
+      html: message.html,
+      properties: { ...message.properties },
+      reports: message.reports,
+      deleteAfterSubmit: message.deleteAfterSubmit,
+    };
+    this.#sql(
+      `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, body, message_class, submitted_at, cursor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      message.id,
+      message.folder,
+      message.state,
+      message.messageId,
+      message.idempotencyKey,
+      message.from,
+      message.subject,
+      JSON.stringify(body),
+      message.messageClass,
+      message.submittedAt,
+      this.#nextCursor(),
+    );
+    const pending = message.state === 'queued';
+    const insertRecipient = this.#sql(
+      `INSERT INTO recipients (message, idx, address, address_type, value, type, outcome, next_attempt_at, submitted_at, responsibility)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    message.recipients.forEach((r, index) => {
+      insertRecipient.run(
+        message.id,
+        index,
+        r.address,
+        r.addressType,
+        r.value,
+        r.type,
+        pending ? 'pending' : 'delivered',
+        message.submittedAt,
+        message.submittedAt,
+        pending ? 0 : 1,
+      );
+    });
+    const insertAttachment = this.#sql(
+      'INSERT INTO attachments (message, idx, filename, content_type, content_id, content) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    message.attachments.forEach((a, index) => {
+      insertAttachment.run(message.id, index, a.filename, a.contentType, a.contentId ?? null, a.content);
+    });
+    return { id: message.id, duplicate: false };
+  }
+
+  insert(message: NewMessage): Promise<{ id: string; duplicate: boolean }> {
+    return this.#group.write(() => this.#insertNow(message));
+  }
+
+  #finishIfDone(messageId: string, now: number): FinishedMessage | null {
+    const open = this.#sql(
+      "SELECT count(*) AS n FROM recipients WHERE message = ? AND outcome = 'pending'",
+    ).get(messageId) as { n: number };
+    if (Number(open.n) > 0) return null;
+    const updated = this.#sql(
+      "UPDATE messages SET state = 'finished' WHERE id = ? AND state = 'queued' RETURNING id",
+    ).get(messageId);
+    if (!updated) {
+      // A cancelled message whose last in-flight recipient just settled: stamp when it ended.
+      this.#sql(
+        "UPDATE messages SET finished_at = ? WHERE id = ? AND state = 'cancelled' AND finished_at IS NULL",
+      ).run(now, messageId);
+      return null;
+    }
+    return { message: this.#load(messageId)! };
+  }
+
+  routePending(
+    route: (addressType: string, tried: readonly string[]) => string | null,
+    now: number,
+  ): Promise<FinishedMessage[]> {
+    return this.#group.write(() => {
+      const rows = this.#sql(
+        "SELECT message, idx, address_type, tried FROM recipients WHERE outcome = 'pending' AND route IS NULL LIMIT 2000",
+      ).all() as { message: string; idx: number; address_type: string; tried: string }[];
+      const touched = new Set<string>();
+      for (const row of rows) {
+        const tried = JSON.parse(row.tried) as string[];
+        const target = route(row.address_type, tried);
+        if (target !== null) {
+          this.#sql('UPDATE recipients SET route = ? WHERE message = ? AND idx = ?').run(
+            target,
+            row.message,
+            row.idx,
+          );
+          continue;
+        }
+        const reason =
+          tried.length === 0
+            ? `no transport provider claims address type ${row.address_type}`
+            : `no transport provider accepted it (declined by ${tried.join(', ')})`;
+        this.#sql(
+          "UPDATE recipients SET outcome = 'failed', last_error = ? WHERE message = ? AND idx = ?",
+        ).run(reason, row.message, row.idx);
+        touched.add(row.message);
+      }
+      const finished: FinishedMessage[] = [];
+      for (const id of touched) {
+        const done = this.#finishIfDone(id, now);
+        if (done) finished.push(done);
+      }
+      return finished;
+    });
+  }
+
+  claim(
+    route: string,
+    limit: number,
+    now: number,
+    owner: string,
+    leaseMs: number,
+    preprocessors: number,
+  ): Promise<Claim[]> {
+    if (limit <= 0) return Promise.resolve([]);
+    return this.#group.write(() => {
+      const rows = this.#sql(
+        `SELECT message, idx FROM recipients
+         WHERE outcome = 'pending' AND route = ? AND next_attempt_at <= ? AND (lease_owner IS NULL OR lease_expires < ?)
+         ORDER BY submitted_at, message, idx LIMIT ?`,
+      ).all(route, now, now, limit * 8) as { message: string; idx: number }[];
+      const byMessage = new Map<string, number[]>();
+      for (const row of rows) {
+        const list = byMessage.get(row.message);
+        if (list) list.push(Number(row.idx));
+        else if (byMessage.size < limit) byMessage.set(row.message, [Number(row.idx)]);
+      }
+      const lease = this.#sql(
+        'UPDATE recipients SET lease_owner = ?, lease_expires = ? WHERE message = ? AND idx = ?',
+      );
+      const record = this.#sql(
+        'INSERT INTO preprocess_runs (run_id, message, logon, owner, recorded_at) VALUES (?, ?, ?, ?, ?)',
+      );
+      const claims: Claim[] = [];
+      for (const [messageId, indexes] of byMessage) {
+        for (const index of indexes) lease.run(owner, now + leaseMs, messageId, index);
+        const runIds: string[] = [];
+        for (let k = 0; k < preprocessors; k++) {
+          const runId = `${messageId}.${route.replace(/[^A-Za-z0-9._-]/g, '_')}.${now.toString(36)}.${Math.random().toString(36).slice(2, 8)}.${k}`;
+          record.run(runId, messageId, route, owner, now);
+          runIds.push(runId);
+        }
+        const message = this.#load(messageId)!;
+        const chosen = new Set(indexes);
+        claims.push({ message, recipients: message.recipients.filter((r) => chosen.has(r.index)), runIds });
+      }
+      return claims;
+    });
+  }
+
+  settle(
+    messageId: string,
+    route: string,
+    updates: readonly RecipientUpdate[],
+    now: number,
+  ): Promise<FinishedMessage | null> {
+    return this.#group.write(() => {
+      const state = (
+        this.#sql('SELECT state FROM messages WHERE id = ?').get(messageId) as
+          | { state: MessageState }
+          | undefined
+      )?.state;
+      if (state === undefined) return null; // deleted meanwhile
+      for (const update of updates) {
+        const coerced: RecipientUpdate =
+          state === 'cancelled' && (update.outcome === 'retry' || update.outcome === 'reroute')
+            ? { index: update.index, outcome: 'cancelled' }
+            : update;
+        switch (coerced.outcome) {
+          case 'delivered':
+          case 'failed':
+            this.#sql(
+              `UPDATE recipients SET outcome = ?, responsibility = 1, attempts = attempts + 1, last_error = ?, lease_owner = NULL, lease_expires = NULL
+               WHERE message = ? AND idx = ? AND outcome = 'pending'`,
+            ).run(coerced.outcome, coerced.error ?? null, messageId, coerced.index);
+            break;
+          case 'cancelled':
+            this.#sql(
+              "UPDATE recipients SET outcome = 'cancelled', lease_owner = NULL, lease_expires = NULL WHERE message = ? AND idx = ? AND outcome = 'pending'",
+            ).run(messageId, coerced.index);
+            break;
+          case 'retry':
+            this.#sql(
+              `UPDATE recipients SET next_attempt_at = ?, attempts = attempts + ?, last_error = ?, lease_owner = NULL, lease_expires = NULL
+               WHERE message = ? AND idx = ? AND outcome = 'pending'`,
+            ).run(
+              coerced.nextAttemptAt,
+              coerced.countAttempt ? 1 : 0,
+              coerced.error ?? null,
+              messageId,
+              coerced.index,
+            );
+            break;
+          case 'reroute':
+            this.#sql(
+              `UPDATE recipients SET route = NULL, tried = json_insert(tried, '$[#]', ?), last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires = NULL
+               WHERE message = ? AND idx = ? AND outcome = 'pending'`,
+            ).run(coerced.tried, coerced.error ?? null, now, messageId, coerced.index);
+            break;
+        }
+      }
+      void route;
+      return this.#finishIfDone(messageId, now);
+    });
+  }
+
+  markRunsRemoved(runIds: readonly string[]): Promise<void> {
+    if (runIds.length === 0) return Promise.resolve();
+    const now = Date.now();
+    return this.#group.write(() => {
+      const mark = this.#sql('UPDATE preprocess_runs SET removed_at = ? WHERE run_id = ?');
+      for (const id of runIds) mark.run(now, id);
+    });
+  }
+
+  renewLeases(owner: string, until: number): Promise<void> {
+    return this.#group.write(() => {
+      this.#sql('UPDATE recipients SET lease_expires = ? WHERE lease_owner = ?').run(until, owner);
+    });
+  }
+
+  reclaim(isDead: (owner: string) => boolean, now: number): Promise<OpenPreprocessRun[]> {
+    return this.#group.write(() => {
+      const owners = (
+        this.#sql(
+          'SELECT DISTINCT lease_owner AS owner FROM recipients WHERE lease_owner IS NOT NULL',
+        ).all() as { owner: string }[]
+      ).map((r) => r.owner);
+      const runOwners = (
+        this.#sql('SELECT DISTINCT owner FROM preprocess_runs WHERE removed_at IS NULL').all() as {
+          owner: string;
+        }[]
+      ).map((r) => r.owner);
+      const dead = [...new Set([...owners, ...runOwners])].filter((owner) => isDead(owner));
+      const release = this.#sql(
+        'UPDATE recipients SET lease_owner = NULL, lease_expires = NULL WHERE lease_owner = ?',
+      );
+      for (const owner of dead) release.run(owner);
+      this.#sql('UPDATE recipients SET lease_owner = NULL, lease_expires = NULL WHERE lease_expires < ?').run(
+        now,
+      );
+      const runs: OpenPreprocessRun[] = [];
+      const select = this.#sql(
+        'SELECT run_id, message, logon FROM preprocess_runs WHERE owner = ? AND removed_at IS NULL ORDER BY recorded_at',
+      );
+      for (const owner of dead) {
+        for (const row of select.all(owner) as { run_id: string; message: string; logon: string }[]) {
+          runs.push({ runId: row.run_id, messageId: row.message, logonId: row.logon });
+        }
+      }
+      return runs;
+    });
+  }
+
+  unfinished(): Promise<StoredMessage[]> {
+    const ids = this.#sql(
+      "SELECT id FROM messages WHERE state = 'finished' AND finished_at IS NULL ORDER BY submitted_at",
+    ).all() as { id: string }[];
+    return Promise.resolve(ids.map((r) => this.#load(r.id)!));
+  }
+
+  finish(
+    messageId: string,
+    disposition: { folder: string } | 'delete' | 'keep',
+    reports: readonly NewMessage[],
+    now: number,
+  ): Promise<void> {
+    return this.#group.write(() => {
+      for (const report of reports) this.#insertNow(report);
+      if (disposition === 'delete') {
+        this.#sql('DELETE FROM messages WHERE id = ?').run(messageId);
+      } else if (disposition === 'keep') {
+        this.#sql('UPDATE messages SET finished_at = ? WHERE id = ?').run(now, messageId);
+      } else {
+        this.#sql('UPDATE messages SET folder = ?, finished_at = ?, cursor = ? WHERE id = ?').run(
+          disposition.folder,
+          now,
+          this.#nextCursor(),
+          messageId,
+        );
+      }
+    });
+  }
+
+  cancel(messageId: string, now: number): Promise<StoredMessage> {
+    return this.#group.write(() => {
+      const row = this.#sql('SELECT state, folder FROM messages WHERE id = ?').get(messageId) as
+        | { state: MessageState; folder: string }
+        | undefined;
+      if (!row) throw notFound(messageId);
+      if (row.state !== 'queued') {
+        throw spoolError(
+          ErrorCode.ALREADY_FINISHED,
+          `message ${messageId} cannot be cancelled: it is ${row.state === 'received' ? 'an inbound message' : row.state} (folder ${row.folder})`,
+          'Only messages still in the Outbox can be cancelled; use `spool delete` to remove a finished one.',
+          { id: messageId, state: row.state, folder: row.folder },
+        );
+      }
+      // Recipients in flight keep their lease: the spooler aborts the hand-off and settles them as cancelled.
+      this.#sql(
+        "UPDATE recipients SET outcome = 'cancelled' WHERE message = ? AND outcome = 'pending' AND (lease_owner IS NULL OR lease_expires < ?)",
+      ).run(messageId, now);
+      const inFlight = this.#sql(
+        "SELECT count(*) AS n FROM recipients WHERE message = ? AND outcome = 'pending'",
+      ).get(messageId) as { n: number };
+      this.#sql(
+        "UPDATE messages SET state = 'cancelled', folder = 'Deleted', cursor = ?, finished_at = ? WHERE id = ?",
+      ).run(this.#nextCursor(), Number(inFlight.n) === 0 ? now : null, messageId);
+      return this.#load(messageId)!;
+    });
+  }
+
+  get(id: string): Promise<StoredMessage | undefined> {
+    return Promise.resolve(this.#load(id));
+  }
+
+  list(folder: string, options: { limit?: number; after?: number } = {}): Promise<StoredMessage[]> {
+    const rows = this.#sql(
+      'SELECT id FROM messages WHERE folder = ? AND cursor > ? ORDER BY cursor LIMIT ?',
+    ).all(folder, options.after ?? 0, options.limit ?? 100) as { id: string }[];
+    return Promise.resolve(rows.map((r) => this.#load(r.id)!));
+  }
+
+  move(id: string, folder: string): Promise<void> {
+    return this.#group.write(() => {
+      const row = this.#sql('SELECT state FROM messages WHERE id = ?').get(id) as
+        | { state: MessageState }
+        | undefined;
+      if (!row) throw notFound(id);
+      if (row.state === 'queued') {
+        throw spoolError(
+          ErrorCode.BAD_FOLDER,
+          `message ${id} is queued in the Outbox and cannot be moved`,
+          'Cancel it first (spool cancel), or wait until it is sent.',
+          { id },
+        );
+      }
+      this.#sql('UPDATE messages SET folder = ?, cursor = ? WHERE id = ?').run(
+        folder,
+        this.#nextCursor(),
+        id,
+      );
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return this.#group.write(() => {
+      const row = this.#sql('SELECT state FROM messages WHERE id = ?').get(id) as
+        | { state: MessageState }
+        | undefined;
+      if (!row) throw notFound(id);
+      if (row.state === 'queued') {
+        throw spoolError(
+          ErrorCode.BAD_FOLDER,
+          `message ${id} is queued in the Outbox and cannot be deleted`,
+          'Cancel it first (spool cancel <id>).',
+          { id },
+        );
+      }
+      this.#sql('DELETE FROM messages WHERE id = ?').run(id);
+    });
+  }
+
+  nextDueAt(): Promise<number | null> {
+    const row = this.#sql(
+      "SELECT min(next_attempt_at) AS at FROM recipients WHERE outcome = 'pending' AND route IS NOT NULL AND lease_owner IS NULL",
+    ).get() as { at: number | null };
+    return Promise.resolve(row.at === null ? null : Number(row.at));
+  }
+
+  pending(): ReturnType<MessageStore['pending']> {
+    const rows = this.#sql(
+      `SELECT m.id, m.subject, r.address, r.route, r.attempts, r.next_attempt_at, r.last_error
+       FROM recipients r JOIN messages m ON m.id = r.message WHERE r.outcome = 'pending' ORDER BY r.next_attempt_at, r.submitted_at LIMIT 1000`,
+    ).all() as {
+      id: string;
+      subject: string;
+      address: string;
+      route: string | null;
+      attempts: number;
+      next_attempt_at: number;
+      last_error: string | null;
+    }[];
+    return Promise.resolve(
+      rows.map((r) => ({
+        id: r.id,
+        subject: r.subject,
+        address: r.address,
+        route: r.route,
+        attempts: Number(r.attempts),
+        nextAttemptAt: Number(r.next_attempt_at),
+        lastError: r.last_error,
+      })),
+    );
+  }
+
+  countDue(route: string | null, now: number): Promise<number> {
+    const row = (
+      route === null
+        ? this.#sql(
+            "SELECT count(*) AS n FROM recipients WHERE outcome = 'pending' AND next_attempt_at <= ?",
+          ).get(now)
+        : this.#sql(
+            "SELECT count(*) AS n FROM recipients WHERE outcome = 'pending' AND route = ? AND next_attempt_at <= ?",
+          ).get(route, now)
+    ) as { n: number };
+    return Promise.resolve(Number(row.n));
+  }
+
+  makeDue(now: number, route?: string): Promise<void> {
+    return this.#group.write(() => {
+      if (route === undefined)
+        this.#sql(
+          "UPDATE recipients SET next_attempt_at = ? WHERE outcome = 'pending' AND next_attempt_at > ?",
+        ).run(now, now);
+      else
+        this.#sql(
+          "UPDATE recipients SET next_attempt_at = ? WHERE outcome = 'pending' AND route = ? AND next_attempt_at > ?",
+        ).run(now, route, now);
+    });
+  }
+
+  applyRetention(policy: { sentBefore?: number; deletedBefore?: number }, batch: number): Promise<number> {
+    return this.#group.write(() => {
+      let removed = 0;
+      for (const [folder, before] of [
+        ['Sent', policy.sentBefore],
+        ['Deleted', policy.deletedBefore],
+      ] as const) {
+        if (before === undefined) continue;
+        const result = this.#sql(
+          'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE folder = ? AND finished_at IS NOT NULL AND finished_at < ? LIMIT ?)',
+        ).run(folder, before, batch - removed);
+        removed += Number(result.changes);
+      }
+      return removed;
+    });
+  }
+
+  changeCounter(): number {
+    return Number((this.#sql('PRAGMA data_version').get() as { data_version: number }).data_version);
+  }
+
+  async vacuum(): Promise<void> {
+    await this.#group.drain();
+    this.#db.exec('VACUUM');
+    this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+
+  async backup(file: string): Promise<void> {
+    await this.#group.drain();
+    // VACUUM INTO writes a consistent, compacted copy while other connections keep reading and writing.
+    this.#db.prepare('VACUUM INTO ?').run(file);
+  }
+
+  async close(): Promise<void> {
+    await this.#group.drain();
+    for (const statement of this.#statements.values()) void statement;
+    this.#statements.clear();
+    this.#db.close();
+  }
+
+  #load(id: string): StoredMessage | undefined {
+    const row = this.#sql('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return undefined;
+    const body = JSON.parse(String(row.body)) as MessageBody;
+    const recipients = (
+      this.#sql('SELECT * FROM recipients WHERE message = ? ORDER BY idx').all(id) as Row[]
+    ).map(
+      (r): StoredRecipient => ({
+        index: Number(r.idx),
+        address: String(r.address),
+        addressType: String(r.address_type),
+        value: String(r.value),
+        type: String(r.type) as RecipientType,
+        route: r.route === null ? null : String(r.route),
+        tried: JSON.parse(String(r.tried)) as string[],
+        responsibility: Number(r.responsibility) === 1,
+        outcome: String(r.outcome) as RecipientState,
+        attempts: Number(r.attempts),
+        nextAttemptAt: Number(r.next_attempt_at),
+        lastError: r.last_error === null ? null : String(r.last_error),
+      }),
+    );
+    const attachments = (
+      this.#sql('SELECT * FROM attachments WHERE message = ? ORDER BY idx').all(id) as Row[]
+    ).map(
+      (a): Attachment => ({
+        filename: String(a.filename),
+        contentType: String(a.content_type),
+        content: a.content as Uint8Array,
+        ...(a.content_id === null ? {} : { contentId: String(a.content_id) }),
+      }),
+    );
+    return {
+      id,
+      folder: String(row.folder),
+      state: String(row.state) as MessageState,
+      messageId: String(row.message_id),
+      from: row.from_addr === null ? null : String(row.from_addr),
+      subject: String(row.subject),
+      text: body.text,
+      html: body.html,
+      messageClass: String(row.message_class),
+      properties: body.properties,
+      deleteAfterSubmit: body.deleteAfterSubmit,
+      reports: body.reports,
+      idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
+      submittedAt: Number(row.submitted_at),
+      finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+      cursor: Number(row.cursor),
+      recipients,
+      attachments,
+    };
+  }
+}
+
+function notFound(id: string) {
+  return spoolError(
+    ErrorCode.MESSAGE_NOT_FOUND,
+    `no message with id ${id} in the store`,
+    'List messages with `spool list <folder>` to find the id.',
+    { id },
+  );
+}
