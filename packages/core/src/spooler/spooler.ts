@@ -659,7 +659,7 @@ export class Spooler implements AsyncDisposable {
             tried: handle.id,
             ...(outcome.reason ? { error: outcome.reason } : {}),
           };
-        case 'retry':
+        default: // 'retry'
           return this.#retry(
             stored,
             index,
