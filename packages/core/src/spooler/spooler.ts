@@ -141,6 +141,7 @@ export class Spooler implements AsyncDisposable {
   #lastChange = 0;
   #fixedNow: number | undefined;
   #stoppedHard = false;
+  #manualPasses = 0;
 
   private constructor(options: SpoolerOptions, host: ProviderHost, store: MessageStore) {
     this.#options = options;
@@ -303,6 +304,15 @@ export class Spooler implements AsyncDisposable {
    */
   async flush(options: { signal?: AbortSignal } = {}): Promise<PassReport> {
     this.#assertRunning();
+    this.#manualPasses++;
+    try {
+      return await this.#flush(options);
+    } finally {
+      this.#manualPasses--;
+    }
+  }
+
+  async #flush(options: { signal?: AbortSignal }): Promise<PassReport> {
     const start = { ...this.#pass };
     await this.store.makeDue(this.#clock.now());
     await this.#routeAll();
@@ -341,6 +351,7 @@ export class Spooler implements AsyncDisposable {
    */
   async runOnce(): Promise<PassReport> {
     this.#assertRunning();
+    this.#manualPasses++;
     const start = { ...this.#pass };
     // A fixed "now" for the pass: a recipient deferred during the pass is due later, so it is not retried now.
     this.#fixedNow = this.#clock.now();
@@ -355,6 +366,7 @@ export class Spooler implements AsyncDisposable {
       await this.#quiet();
     } finally {
       this.#fixedNow = undefined;
+      this.#manualPasses--;
     }
     return this.#report(start);
   }
@@ -398,7 +410,8 @@ export class Spooler implements AsyncDisposable {
   }
 
   #wake(): void {
-    if (this.#stopping) return;
+    // Without autoStart the spooler only accepts and stores; it hands off during runOnce() and flush() alone.
+    if (this.#stopping || (this.#options.autoStart === false && this.#manualPasses === 0)) return;
     if (this.#pumping) {
       this.#pumpAgain = true;
       return;

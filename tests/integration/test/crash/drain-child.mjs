@@ -1,0 +1,17 @@
+// A spooler in a child process for the crash test: it drains the Outbox of the profile in argv[2] through
+// loopback (argv[3] is the loopback package dir) until the parent kills it with SIGKILL.
+import { createSpooler } from '@spool/core';
+
+const [dir, loopbackDir] = process.argv.slice(2);
+const spooler = await createSpooler({
+  cwd: dir,
+  profile: { providers: [{ provider: 'loopback', options: { maxInFlight: 8, latencyMs: 2 } }] },
+  builtins: { '@spool/provider-loopback': loopbackDir },
+  logSink: () => {},
+});
+// In flight at most: every logon's hand-offs, plus one inbound save per receiving logon.
+const receiving = spooler.host
+  .logons()
+  .filter((logon) => typeof logon.logon.startMessage === 'function').length;
+process.stdout.write(`${JSON.stringify({ maxInFlight: spooler.maxInFlight + receiving })}\n`);
+setInterval(() => {}, 60_000);
