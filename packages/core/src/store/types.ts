@@ -122,7 +122,7 @@ export interface MessageStore {
   routePending(
     route: (addressType: string, tried: readonly string[]) => string | null,
     now: number,
-  ): Promise<FinishedMessage[]>;
+  ): Promise<{ finished: FinishedMessage[]; failed: number }>;
   /**
    * Leases up to `limit` hand-offs for `route` (FIFO by submit time, due recipients only) and records
    * `preprocessors` preprocess runs for each, in one transaction.

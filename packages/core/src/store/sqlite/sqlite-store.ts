@@ -186,12 +186,13 @@ export class SqliteStore implements MessageStore {
   routePending(
     route: (addressType: string, tried: readonly string[]) => string | null,
     now: number,
-  ): Promise<FinishedMessage[]> {
+  ): Promise<{ finished: FinishedMessage[]; failed: number }> {
     return this.#group.write(() => {
       const rows = this.#sql(
         "SELECT message, idx, address_type, tried FROM recipients WHERE outcome = 'pending' AND route IS NULL LIMIT 2000",
       ).all() as { message: string; idx: number; address_type: string; tried: string }[];
       const touched = new Set<string>();
+      let failed = 0;
       for (const row of rows) {
         const tried = JSON.parse(row.tried) as string[];
         const target = route(row.address_type, tried);
@@ -211,13 +212,14 @@ export class SqliteStore implements MessageStore {
           "UPDATE recipients SET outcome = 'failed', last_error = ? WHERE message = ? AND idx = ?",
         ).run(reason, row.message, row.idx);
         touched.add(row.message);
+        failed++;
       }
       const finished: FinishedMessage[] = [];
       for (const id of touched) {
         const done = this.#finishIfDone(id, now);
         if (done) finished.push(done);
       }
-      return finished;
+      return { finished, failed };
     });
   }
 
