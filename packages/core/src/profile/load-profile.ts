@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCode, messageOf, spoolError } from '../errors.js';
 import { normalizeProfile, type Profile } from './profile.js';
@@ -28,20 +28,51 @@ async function importProfile(file: string): Promise<unknown> {
   return module.default ?? module;
 }
 
-/** The file a search of `dir` reads first (what failed when the search throws). Reads no file but package.json. */
-function firstCandidate(dir: string): string | undefined {
+/**
+ * The profile file a search of `dir` finds: the first of {@link PROFILE_FILES} that exists and is not empty
+ * (package.json only with a `"spool"` key) — what cosmiconfig's search does with `searchStrategy: 'none'`.
+ * Reads no file but package.json and the sizes of the others.
+ */
+function findProfileFile(dir: string): string | undefined {
   for (const name of PROFILE_FILES) {
     const file = join(dir, name);
     if (!existsSync(file)) continue;
-    if (name !== 'package.json') return file;
+    if (name !== 'package.json') {
+      if (readFileSync(file, 'utf8').trim() === '') continue;
+      return file;
+    }
     try {
       if ((JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>).spool !== undefined)
         return file;
     } catch {
-      return file;
+      return file; // Broken JSON: loading it reports the syntax error against the file.
     }
   }
   return undefined;
+}
+
+/**
+ * Reads one profile file; undefined when it is empty. JSON (and package.json) is parsed directly: it is the
+ * common machine-written case, and cosmiconfig costs ~20 ms to import. YAML, `.spoolrc` and JS/TS go through
+ * cosmiconfig, imported only then.
+ */
+async function readProfileFile(file: string): Promise<unknown> {
+  if (file.endsWith('.json')) {
+    const text = readFileSync(file, 'utf8');
+    if (text.trim() === '') return undefined;
+    const json = JSON.parse(text) as unknown;
+    if (basename(file) !== 'package.json') return json;
+    return typeof json === 'object' && json !== null ? (json as Record<string, unknown>).spool : undefined;
+  }
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig('spool', {
+    searchPlaces: [...PROFILE_FILES],
+    searchStrategy: 'none',
+    cache: false,
+    loaders: { '.ts': importProfile, '.mjs': importProfile, '.js': importProfile },
+  });
+  const result = await explorer.load(file);
+  return !result || result.isEmpty ? undefined : result.config;
 }
 
 /** Where to find the profile: an explicit file, or a directory to search (the current one by default). */
@@ -52,37 +83,39 @@ export interface LoadProfileOptions {
 }
 
 /**
- * Finds and loads the profile with cosmiconfig (`spool.config.{ts,mjs,js,json,yaml}`, `.spoolrc*`, or a
- * `"spool"` key in package.json), then normalises it. cosmiconfig is imported only here, so a library user
- * who passes a profile object never pays for it.
+ * Finds and loads the profile (`spool.config.{ts,mjs,js,json,yaml}`, `.spoolrc*`, or a `"spool"` key in
+ * package.json, in the directory given — cosmiconfig's search places and loaders), then normalises it.
+ * cosmiconfig is imported only for YAML and JS/TS files, so a JSON profile or a profile object never pays for it.
  */
 export async function loadProfile(options: LoadProfileOptions = {}): Promise<Profile> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig('spool', {
-    searchPlaces: [...PROFILE_FILES],
-    searchStrategy: 'none',
-    loaders: { '.ts': importProfile, '.mjs': importProfile, '.js': importProfile },
-  });
-  let result: Awaited<ReturnType<typeof explorer.search>>;
-  try {
-    if (options.file) {
-      const file = resolve(cwd, options.file);
-      if (!existsSync(file)) {
-        throw spoolError(
-          ErrorCode.PROFILE_NOT_FOUND,
-          `profile ${file} does not exist`,
-          'Check the path, or create one with `spool init`.',
-          { file },
-        );
-      }
-      result = await explorer.load(file);
-    } else {
-      result = await explorer.search(cwd);
+  let file: string;
+  if (options.file) {
+    file = resolve(cwd, options.file);
+    if (!existsSync(file)) {
+      throw spoolError(
+        ErrorCode.PROFILE_NOT_FOUND,
+        `profile ${file} does not exist`,
+        'Check the path, or create one with `spool init`.',
+        { file },
+      );
     }
+  } else {
+    const found = findProfileFile(cwd);
+    if (!found) {
+      throw spoolError(
+        ErrorCode.PROFILE_NOT_FOUND,
+        `no spool profile in ${cwd} (looked for ${PROFILE_FILES.join(', ')})`,
+        'Create one with `spool init`, or pass --profile <file>.',
+        { cwd },
+      );
+    }
+    file = found;
+  }
+  let config: unknown;
+  try {
+    config = await readProfileFile(file);
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === ErrorCode.PROFILE_NOT_FOUND) throw error;
-    const file = options.file ? resolve(cwd, options.file) : (firstCandidate(cwd) ?? cwd);
     throw spoolError(
       ErrorCode.PROFILE_INVALID,
       `could not read the profile ${file}: ${messageOf(error)}`,
@@ -91,26 +124,17 @@ export async function loadProfile(options: LoadProfileOptions = {}): Promise<Pro
       error,
     );
   }
-  if (!result || result.isEmpty) {
-    if (options.file) {
-      const file = resolve(cwd, options.file);
-      throw spoolError(
-        ErrorCode.PROFILE_NOT_FOUND,
-        `profile ${file} is empty`,
-        'Write the profile into it, or create one with `spool init`.',
-        { file },
-      );
-    }
+  if (config === undefined || config === null) {
     throw spoolError(
       ErrorCode.PROFILE_NOT_FOUND,
-      `no spool profile in ${cwd} (looked for ${PROFILE_FILES.join(', ')})`,
-      'Create one with `spool init`, or pass --profile <file>.',
-      { cwd },
+      `profile ${file} is empty`,
+      'Write the profile into it, or create one with `spool init`.',
+      { file },
     );
   }
-  return normalizeProfile(result.config, {
-    file: result.filepath,
-    dir: dirname(result.filepath),
+  return normalizeProfile(config, {
+    file,
+    dir: dirname(file),
     ...(options.env ? { env: options.env } : {}),
   });
 }

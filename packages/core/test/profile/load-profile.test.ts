@@ -79,6 +79,21 @@ export default { providers, defaultAddressType: 'loop' satisfies string };
     expect(profile.file?.endsWith('spool.config.yaml')).toBe(true);
   });
 
+  it('an empty file is skipped for the next place, as cosmiconfig does', async () => {
+    const { profile } = await loadFrom({
+      '.spoolrc': '\n',
+      'spool.config.json': '',
+      'spool.config.yaml': YAML,
+    });
+    expect(profile.file?.endsWith('spool.config.yaml')).toBe(true);
+  });
+
+  it('a package.json that is not JSON is reported against package.json', async () => {
+    const error = await caught(() => loadFrom({ 'package.json': '{ nope', 'spool.config.yaml': YAML }));
+    expect(error.code).toBe('SPOOL_E_PROFILE_INVALID');
+    expect(String(error.details.file).endsWith('package.json')).toBe(true);
+  });
+
   it('an explicit --profile file, relative to cwd, in any directory', async () => {
     const { dir, profile } = await loadFrom(
       { 'conf/prod.yaml': YAML, 'spool.config.json': '{}' },

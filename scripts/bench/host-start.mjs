@@ -1,0 +1,12 @@
+// `node scripts/bench/host-start.mjs <profile.json>`: a cold process that loads a JSON profile
+// (loadProfile) and logs on its providers, then exits. Bench (1b) times the whole process.
+import { pathToFileURL } from 'node:url';
+import { CORE_DIST } from './lib.mjs';
+
+const file = process.argv[2];
+if (!file) throw new Error('usage: node scripts/bench/host-start.mjs <profile.json>');
+const { loadProfile, ProviderHost } = await import(pathToFileURL(CORE_DIST).href);
+const profile = await loadProfile({ file });
+const host = await ProviderHost.start({ profile, strict: true, logSink: () => {} });
+if (host.logons().length !== profile.providers.length) throw new Error('not every provider logged on');
+await host.stop();
