@@ -21,7 +21,7 @@ providers:
     # accounts:               # one logon per account; default: a single "default" account
     #   alice: {}
     # timeouts:               # per call into the provider
-    #   inactivity: 30s       # reset by spoolerYield() and modifyStatusRow()
+    #   inactivity: 60s       # reset by spoolerYield() and modifyStatusRow()
     #   hardCap: 10m
 
 # A bare address (alice@example.com) gets this address type.
