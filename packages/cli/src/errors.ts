@@ -1,5 +1,3 @@
-import { SpoolError } from '@spool/core';
-
 /**
  * What `spool` exits with. Scripts may rely on these; they are documented in `spool --help`.
  * 0: done. 1: a user error or a coded error (bad profile, provider refused, …). 2: the command line itself was
@@ -25,12 +23,46 @@ export const CliErrorCode = {
 /** Codes that mean the spooler itself failed rather than the user's input (exit code 3). */
 const FAILURE_CODES = new Set(['SPOOL_E_STORE_FAILED', 'SPOOL_E_STORE_TOO_NEW', 'SPOOL_E_STOPPED']);
 
+/**
+ * An error the CLI raises itself, shaped like `@spool/core`'s SpoolError (code, message, hint, details) so it
+ * prints and exits the same way. Defined here so `spool --help` and usage errors never load the host.
+ */
+export class CliError extends Error {
+  /** The stable code, one of {@link CliErrorCode}. */
+  readonly code: string;
+  /** How to fix it. */
+  readonly hint: string | undefined;
+  /** Structured facts for `--json` output and tests. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; details?: Record<string, unknown> } = {},
+  ) {
+    super(message);
+    this.name = 'CliError';
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? {};
+  }
+}
+
 /** A usage error: printed with the command's help line, exit code 2. */
 export function usageError(
   message: string,
   hint = 'Run `spool --help` for the commands and options.',
-): SpoolError {
-  return new SpoolError(CliErrorCode.USAGE, message, { hint });
+): CliError {
+  return new CliError(CliErrorCode.USAGE, message, { hint });
+}
+
+/** Formats an error for people: `CODE: message`, then `  fix: hint` (the same layout as core's formatError). */
+export function formatError(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+    const hint = (error as { hint?: unknown }).hint;
+    return `${error.code}: ${error.message}${typeof hint === 'string' && hint ? `\n  fix: ${hint}` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The exit code for something thrown by a command. */

@@ -1,4 +1,4 @@
-import { formatError } from '@spool/core';
+import { formatError } from './errors.js';
 
 /** Where a command writes: stdout for results, stderr for warnings and errors. Colours only on a TTY. */
 export interface Output {
