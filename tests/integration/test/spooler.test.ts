@@ -79,6 +79,20 @@ describe('outbound and inbound through the real store and the loopback provider'
     });
   });
 
+  it('a running spooler delivers a submitted message without being asked (submit wakes it)', async () => {
+    const spooler = await spoolerIn(profileDir(), loopback(), { autoStart: true });
+    for (let i = 0; i < 3; i++) {
+      const finished = new Promise<string>((resolve) => {
+        const off = spooler.on('finished', (message) => {
+          off();
+          resolve(message.id);
+        });
+      });
+      const { id } = await spooler.submit({ to: 'LOOP:awake', subject: `wake ${i}` });
+      expect(await finished).toBe(id);
+    }
+  });
+
   it('watch() follows a folder and resumes from a cursor', async () => {
     const spooler = await spoolerIn(profileDir(), loopback());
     await spooler.submit({ to: ['LOOP:a', 'LOOP:b'], subject: 'w' });

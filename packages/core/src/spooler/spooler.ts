@@ -418,6 +418,8 @@ export class Spooler implements AsyncDisposable {
     }
     this.#pumping = this.#pump().finally(() => {
       this.#pumping = undefined;
+      // A wake that arrived after the pump's last check (while it armed the due timer) must not be lost.
+      if (this.#pumpAgain) this.#wake();
     });
   }
 
