@@ -22,9 +22,9 @@ if (!schema?.properties) {
 
 const cell = (value) => String(value).replaceAll('|', '\\|').replaceAll('\n', ' ');
 const typeOf = (property) => {
-  if (property.enum) return property.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
+  if (property.enum) return property.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
   if (property.type === 'array') return `${property.items?.type ?? 'any'}[]`;
-  return Array.isArray(property.type) ? property.type.join(' \\| ') : (property.type ?? 'any');
+  return Array.isArray(property.type) ? property.type.join(' | ') : (property.type ?? 'any');
 };
 const required = new Set(schema.required ?? []);
 const rows = Object.entries(schema.properties).map(
@@ -33,13 +33,19 @@ const rows = Object.entries(schema.properties).map(
       property.default === undefined ? '' : `\`${cell(JSON.stringify(property.default))}\``
     } | ${cell(property.description ?? '')} |`,
 );
-const table = ['| option | type | required | default | description |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+const table = [
+  '| option | type | required | default | description |',
+  '| --- | --- | --- | --- | --- |',
+  ...rows,
+].join('\n');
 
 const readmePath = join(dir, 'README.md');
 const readme = await readFile(readmePath, 'utf8');
 const pattern = /<!-- options:start -->[\s\S]*?<!-- options:end -->/;
 if (!pattern.test(readme)) {
-  console.error(`${readmePath}: add <!-- options:start --> and <!-- options:end --> markers where the table goes`);
+  console.error(
+    `${readmePath}: add <!-- options:start --> and <!-- options:end --> markers where the table goes`,
+  );
   process.exit(1);
 }
 const next = readme.replace(pattern, `<!-- options:start -->\n${table}\n<!-- options:end -->`);

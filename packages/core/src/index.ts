@@ -37,21 +37,6 @@ export {
   searchDirs,
 } from './host/resolve.js';
 export { HOST_SPI_VERSIONS } from './host/spi-versions.js';
-export {
-  chooseProviderVersion,
-  type InstallablePlan,
-  InstallErrorCode,
-  type InstallMode,
-  type InstallOptions,
-  type InstallResult,
-  installProvider,
-  managedProvidersDir,
-  type ProviderInstallPlan,
-  type ProviderUpdatePlan,
-  planProviderInstall,
-  planProviderUpdate,
-  removeProvider,
-} from './install/index.js';
 export { parseDuration } from './profile/duration.js';
 export { type LoadProfileOptions, loadProfile, PROFILE_FILES } from './profile/load-profile.js';
 export {

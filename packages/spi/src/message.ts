@@ -93,4 +93,10 @@ export interface InboundMessage {
   readonly messageId?: string;
   /** When the provider received it; defaults to when the host stored it. */
   readonly receivedAt?: Date;
+  /**
+   * A key unique at the provider's source (a queue file name, a server's message UID). A second `save()` with
+   * the same key from the same logon stores nothing and returns the first id, so a provider that crashed
+   * after the save but before acknowledging its source does not deliver the message twice.
+   */
+  readonly idempotencyKey?: string;
 }

@@ -100,8 +100,10 @@ export interface TransportLogon {
   poll?(context: OperationContext): Promise<boolean>;
 
   /**
-   * Receives one inbound message into `sink` (MAPI `StartMessage`). Acknowledge the source only after
-   * `sink.save()` resolved. Return whether more are waiting.
+   * Receives inbound messages into `sink` (MAPI `StartMessage`): at least one when any is waiting, and as many
+   * more as the provider likes — `sink.save()` may be called several times, also concurrently (the host
+   * commits concurrent saves together). Acknowledge each source only after its `save()` resolved. Return
+   * whether more are waiting.
    */
   startMessage?(sink: InboundSink, context: OperationContext): Promise<StartMessageResult>;
 

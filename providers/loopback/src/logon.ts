@@ -17,6 +17,9 @@ import type {
 import type { LoopbackOptions } from './options.js';
 import { loopbackPreprocessor } from './preprocessor.js';
 
+/** How many queued copies one `startMessage` call saves at once. */
+const RECEIVE_BATCH = 64;
+
 /** A delivered message waiting in the hand-off queue, as written to disk (attachments base64). */
 interface QueuedDelivery extends Omit<InboundMessage, 'attachments' | 'receivedAt'> {
   attachments: { filename: string; contentType: string; content: string; contentId?: string }[];
@@ -82,6 +85,17 @@ export async function openLoopbackLogon(
     return { status: 'delivered' };
   }
 
+  async function receive(sink: InboundSink, name: string): Promise<void> {
+    const path = join(queueDir, name);
+    const copy = JSON.parse(await readFile(path, 'utf8')) as QueuedDelivery;
+    await sink.save({
+      ...copy,
+      idempotencyKey: name, // a crash between save and rm must not deliver the copy twice
+      attachments: copy.attachments.map((a) => ({ ...a, content: Buffer.from(a.content, 'base64') })),
+    });
+    await rm(path, { force: true }); // acknowledged only after the host stored it
+  }
+
   return {
     maxInFlight: options.maxInFlight ?? 16,
     addressTypes: () => (options.addressTypes ?? ['LOOP']).map((type) => type.toUpperCase()),
@@ -117,20 +131,13 @@ export async function openLoopbackLogon(
     },
 
     async startMessage(sink: InboundSink): Promise<StartMessageResult> {
-      const name = pending.shift();
-      if (name === undefined) return { more: false };
-      const path = join(queueDir, name);
-      const copy = JSON.parse(await readFile(path, 'utf8')) as QueuedDelivery;
-      try {
-        await sink.save({
-          ...copy,
-          attachments: copy.attachments.map((a) => ({ ...a, content: Buffer.from(a.content, 'base64') })),
-        });
-      } catch (error) {
-        pending.unshift(name); // not stored: keep the source, deliver it on a later pass
-        throw error;
-      }
-      await rm(path, { force: true }); // acknowledged only after the host stored it
+      // Up to a batch of copies at once: the host commits concurrent saves in one transaction.
+      const batch = pending.splice(0, RECEIVE_BATCH);
+      const results = await Promise.allSettled(batch.map((name) => receive(sink, name)));
+      const failed = batch.filter((_, i) => results[i]?.status === 'rejected');
+      pending.unshift(...failed); // not stored: keep the source, deliver it on a later pass
+      const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (firstError) throw firstError.reason;
       return { more: pending.length > 0 };
     },
 

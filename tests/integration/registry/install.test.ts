@@ -8,14 +8,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { HOST_SPI_VERSIONS } from '@spool/core';
 import {
-  HOST_SPI_VERSIONS,
   installProvider,
   managedProvidersDir,
   planProviderInstall,
   planProviderUpdate,
   removeProvider,
-} from '@spool/core';
+} from '@spool/core/install';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, makeFixtures, SCRIPT_MARKER } from './fixtures/make-fixtures.js';
 import { type TestRegistry, useRegistry } from './use-registry.js';

@@ -1,7 +1,7 @@
 import { MANIFEST_KEY, type ProviderManifest } from '@spool/spi';
-import semver from 'semver';
 import { ErrorCode, spoolError } from '../errors.js';
 import type { ResolvedPackage } from './resolve.js';
+import { isValidRange } from './spi-range.js';
 
 /** The shape every address type must have: `TYPE` in `TYPE:rest`. */
 export const ADDRESS_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9-]*$/;
@@ -24,7 +24,7 @@ export function readManifest(pkg: ResolvedPackage): ProviderManifest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw problem('"spool" must be an object');
   const { spi, addressTypes, entry } = raw as Record<string, unknown>;
-  if (typeof spi !== 'string' || semver.validRange(spi) === null) {
+  if (typeof spi !== 'string' || !isValidRange(spi)) {
     throw problem(`"spool.spi" must be a semver range, got ${JSON.stringify(spi)}`);
   }
   if (

@@ -1,5 +1,5 @@
-import semver from 'semver';
 import { ErrorCode, spoolError } from '../errors.js';
+import { greaterThan, maxSatisfying, minVersion } from './spi-range.js';
 
 /** The provider facts the SPI negotiation looks at and reports. */
 export interface NegotiationSubject {
@@ -15,11 +15,11 @@ export interface NegotiationSubject {
  * when there is none — before any provider code was imported.
  */
 export function negotiateSpiVersion(subject: NegotiationSubject, hostVersions: readonly string[]): string {
-  const chosen = semver.maxSatisfying([...hostVersions], subject.range);
+  const chosen = maxSatisfying([...hostVersions], subject.range);
   if (chosen !== null) return chosen;
-  const wanted = semver.minVersion(subject.range)?.version ?? subject.range;
-  const hostMax = semver.maxSatisfying([...hostVersions], '*') ?? hostVersions.at(-1);
-  const providerIsNewer = hostMax !== undefined && semver.gt(wanted, hostMax);
+  const wanted = minVersion(subject.range) ?? subject.range;
+  const hostMax = maxSatisfying([...hostVersions], '*') ?? hostVersions.at(-1);
+  const providerIsNewer = hostMax !== undefined && greaterThan(wanted, hostMax);
   throw spoolError(
     ErrorCode.SPI_MISMATCH,
     `${subject.name}@${subject.version} (${subject.dir}) needs SPI ${subject.range}, but this host implements SPI ${hostVersions.join(', ')}`,

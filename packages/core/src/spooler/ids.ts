@@ -1,7 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 let last = 0;
+
+/** Random hex digits; Math.random is enough to keep two processes' ids apart, and costs no crypto import. */
+function randomHex(digits: number): string {
+  let out = '';
+  while (out.length < digits)
+    out += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
+  return out.slice(0, digits);
+}
 let counter = 0;
 
 /**
@@ -14,7 +23,7 @@ export function newMessageId(now: number = Date.now()): string {
     last = now;
     counter = 0;
   }
-  return `${now.toString(36).padStart(9, '0')}${counter.toString(36).padStart(3, '0')}${randomBytes(5).toString('hex')}`;
+  return `${now.toString(36).padStart(9, '0')}${counter.toString(36).padStart(3, '0')}${randomHex(10)}`;
 }
 
 const host = hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'spool';

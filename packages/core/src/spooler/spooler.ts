@@ -891,7 +891,7 @@ export class Spooler implements AsyncDisposable {
       properties: { ...(message.properties ?? {}), 'x-spool-received-by': handle.id },
       deleteAfterSubmit: false,
       reports: { delivery: false, nonDelivery: false },
-      idempotencyKey: null,
+      idempotencyKey: message.idempotencyKey ? `inbound:${handle.id}:${message.idempotencyKey}` : null,
       submittedAt: message.receivedAt?.getTime() ?? now,
       recipients,
       attachments: (message.attachments ?? []).map((a) => ({
@@ -899,7 +899,8 @@ export class Spooler implements AsyncDisposable {
         content: a.content instanceof Uint8Array ? a.content : new Uint8Array(a.content),
       })),
     };
-    await this.store.insert(record);
+    const stored = await this.store.insert(record);
+    if (stored.duplicate) return { id: stored.id };
     this.#pass.received += 1;
     this.host.statusTable.count(handle.id, { received: 1 });
     this.host.statusTable.count('spooler', { received: 1 });
