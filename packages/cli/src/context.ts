@@ -1,6 +1,6 @@
 import type { Output } from './output.js';
 
-/** The options every command understands. */
+/** The options of the command line, parsed once. Each command reads the ones it takes (see `index.ts`). */
 export interface GlobalOptions {
   /** `--profile <file>`: the profile to use instead of searching the current directory. */
   readonly profile: string | undefined;
@@ -10,6 +10,30 @@ export interface GlobalOptions {
   readonly force: boolean;
   /** `--id <id>`: the entry id for `provider link`. */
   readonly id: string | undefined;
+  /** `send --from <address>`. */
+  readonly from: string | undefined;
+  /** `send --to <address>`, repeatable. */
+  readonly to: readonly string[];
+  /** `send --cc <address>`, repeatable. */
+  readonly cc: readonly string[];
+  /** `send --bcc <address>`, repeatable. */
+  readonly bcc: readonly string[];
+  /** `send --subject <text>`. */
+  readonly subject: string | undefined;
+  /** `send --body <text>`. */
+  readonly body: string | undefined;
+  /** `send --body-file <file>`. */
+  readonly bodyFile: string | undefined;
+  /** `send --attach <file>`, repeatable. */
+  readonly attach: readonly string[];
+  /** `send --delete-after-submit`. */
+  readonly deleteAfterSubmit: boolean;
+  /** `send --idempotency-key <key>`. */
+  readonly idempotencyKey: string | undefined;
+  /** `run --once`. */
+  readonly once: boolean;
+  /** `list --limit <n>`, as typed (the command checks it). */
+  readonly limit: string | undefined;
 }
 
 /** What a command gets: its arguments, the global options, where to print, and the process facts. */

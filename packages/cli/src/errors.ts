@@ -18,6 +18,10 @@ export const CliErrorCode = {
   PROFILE_NOT_EDITABLE: 'SPOOL_E_PROFILE_NOT_EDITABLE',
   /** `spool provider link` found the provider already in the profile, or the entry id taken. */
   ALREADY_LINKED: 'SPOOL_E_ALREADY_LINKED',
+  /** A file named on the command line (`--body-file`, `--attach`) cannot be read. */
+  FILE_UNREADABLE: 'SPOOL_E_FILE_UNREADABLE',
+  /** `spool store backup` was given a file that exists and was not told to replace it. */
+  FILE_EXISTS: 'SPOOL_E_FILE_EXISTS',
 } as const;
 
 /** Codes that mean the spooler itself failed rather than the user's input (exit code 3). */

@@ -9,10 +9,21 @@ export { CliErrorCode, ExitCode } from './errors.js';
 
 const HELP = `spool — a message spooler with pluggable transport providers
 
-Usage: spool <command> [options]
+Usage: spool <command> [options]      (spool <command> --help for one command)
 
 Commands:
   init [dir]                 write a commented spool.config.yaml (loopback provider) in dir (default: .)
+  send                       store a message in the Outbox (the spooler hands it off later)
+  run [--once]               run the spooler in the foreground until Ctrl-C; --once: one pass, then exit
+  flush                      deliver now: retry every deferred recipient, then receive, with progress
+  list <folder>              the messages of a folder (outbox, sent, inbox, deleted, or a custom one)
+  show <id>                  one message: recipients with their outcomes, attachments, text
+  queue                      pending recipients with their next attempt
+  cancel <id>                cancel a queued message (no NDR); it goes to Deleted
+  move <id> <folder>         move a finished or received message to another folder
+  delete <id>                delete a finished or received message for good
+  store vacuum               compact the message store
+  store backup <file>        write a consistent copy of the store while it is in use
   provider link <dir>        add a local provider folder to the profile, after checking its SPI range
   provider list              every provider entry: package, version, source, SPI, address types, state
   status                     the status table: one row per logon
@@ -20,21 +31,205 @@ Commands:
 Options:
   --profile <file>           the profile to use (default: search the current directory)
   --json                     machine-readable output on stdout
-  --force                    init: replace an existing spool.config.yaml
+  --force                    init: replace an existing spool.config.yaml; store backup: replace the file
   --id <id>                  provider link: the entry id (default: derived from the folder name)
-  -h, --help                 this help
+  -h, --help                 this help (after a command: that command's help)
   -v, --version              the CLI version
 
 Exit codes: 0 ok, 1 user error (coded, e.g. SPOOL_E_PROFILE_INVALID), 2 usage error, 3 spooler failure.
 Errors are printed as "CODE: message" and "fix: hint". Colours only on a TTY, never with NO_COLOR.`;
 
+/** Options every command takes. */
+const COMMON = ['profile', 'json', 'help', 'version'] as const;
+
+/** One command: how to load it, which options and how many arguments it takes, and its help. */
+interface CommandSpec {
+  readonly load: () => Promise<Command>;
+  readonly options: readonly string[];
+  /** Positional arguments after the command name: [minimum, maximum]. */
+  readonly args: readonly [number, number];
+  readonly help: string;
+}
+
 /** Commands by name; each module is imported only when its command runs, so `spool --help` stays fast. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  init: async () => (await import('./commands/init.js')).init,
-  status: async () => (await import('./commands/status.js')).status,
-  'provider link': async () => (await import('./commands/provider-link.js')).providerLink,
-  'provider list': async () => (await import('./commands/provider-list.js')).providerList,
+const COMMANDS: Record<string, CommandSpec> = {
+  init: {
+    load: async () => (await import('./commands/init.js')).init,
+    options: ['force'],
+    args: [0, 1],
+    help: `Usage: spool init [dir] [--force] [--json]
+
+Writes a commented spool.config.yaml with the built-in loopback provider in dir (default: the current
+directory). Refuses to replace an existing profile unless --force.
+--json prints { file, providers }.`,
+  },
+  send: {
+    load: async () => (await import('./commands/send.js')).send,
+    options: [
+      'from',
+      'to',
+      'cc',
+      'bcc',
+      'subject',
+      'body',
+      'body-file',
+      'attach',
+      'delete-after-submit',
+      'idempotency-key',
+    ],
+    args: [0, 0],
+    help: `Usage: spool send --from ADDR --to ADDR [--to ADDR…] [--cc ADDR…] [--bcc ADDR…] --subject TEXT
+                  (--body TEXT | --body-file FILE) [--attach FILE…] [--delete-after-submit]
+                  [--idempotency-key KEY] [--json]
+
+Stores the message in the Outbox and prints its id. It hands nothing off: a running \`spool run\` picks it
+up, or \`spool run --once\` / \`spool flush\` delivers it.
+
+  --from ADDR                the sender (TYPE:rest, e.g. LOOP:me, or an email address)
+  --to/--cc/--bcc ADDR       recipients, each option repeatable; at least one --to
+  --subject TEXT             the subject
+  --body TEXT                the text body
+  --body-file FILE           read the text body from FILE (UTF-8)
+  --attach FILE              attach FILE (content type from its extension), repeatable
+  --delete-after-submit      delete the message when finished instead of keeping it in Sent
+  --idempotency-key KEY      a repeated send with the same KEY stores nothing and prints the first id
+
+--json prints { id, messageId, duplicate }. A bad address exits 1 with SPOOL_E_BAD_ADDRESS.`,
+  },
+  run: {
+    load: async () => (await import('./commands/run.js')).run,
+    options: ['once'],
+    args: [0, 0],
+    help: `Usage: spool run [--once] [--json]
+
+Without --once: runs the spooler in the foreground (hand-offs, retries, inbound) and prints one line per
+finished message, until SIGINT or SIGTERM; then stops in order (in-flight hand-offs may finish). A second
+signal hurries: in-flight hand-offs are aborted and stay queued. --json prints one JSON object per line
+({ event: "started" | "finished" | "stopping" | "stopped", … }).
+
+With --once: one pass. Every due message gets one hand-off, every receiving logon is polled once, nothing
+waits for a later retry. Prints the counts and what stays queued (id, address, attempts, next attempt,
+last error). --json prints { delivered, failed, deferred, received, pending: [...] }.
+Exit code 0 even when recipients failed or were deferred; 3 when the spooler itself failed.`,
+  },
+  flush: {
+    load: async () => (await import('./commands/flush.js')).flush,
+    options: [],
+    args: [0, 0],
+    help: `Usage: spool flush [--json]
+
+Delivers now: makes every deferred recipient due, then drives each logon (profile order) until its
+outbound queue is empty, then receives what each logon has waiting. Prints progress lines per logon, then
+the counts and what stays queued. --json prints the report of \`spool run --once --json\` plus
+progress: [{ logonId, direction, done, total }] (the last progress of each logon and direction).`,
+  },
+  list: {
+    load: async () => (await import('./commands/list.js')).list,
+    options: ['limit'],
+    args: [1, 1],
+    help: `Usage: spool list <folder> [--limit N] [--json]
+
+The messages of a folder, oldest first (at most N, default 100). Folder names are case-insensitive for
+Outbox, Sent, Inbox and Deleted; custom folders are matched as written.
+Columns: id, class, from, to (first recipient), subject, state, recipients' outcomes, time.
+--json prints an array of messages shaped like \`spool show --json\`.`,
+  },
+  show: {
+    load: async () => (await import('./commands/show.js')).show,
+    options: [],
+    args: [1, 1],
+    help: `Usage: spool show <id> [--json]
+
+One message: folder, state, class, sender, subject, every recipient (outcome, attempts, next attempt, last
+error), attachments (name, type, size) and the text. A missing id exits 1 with SPOOL_E_MESSAGE_NOT_FOUND.
+--json prints { id, folder, state, messageId, messageClass, from, subject, text, html, submittedAt,
+finishedAt, deleteAfterSubmit, properties, recipients: [...], attachments: [{ filename, contentType, size }] }.`,
+  },
+  queue: {
+    load: async () => (await import('./commands/queue.js')).queue,
+    options: [],
+    args: [0, 0],
+    help: `Usage: spool queue [--json]
+
+Pending recipients, soonest first: message id, subject, address, route, attempts, next attempt, last error.
+--json prints an array of { id, subject, address, route, attempts, nextAttemptAt, lastError }.`,
+  },
+  cancel: {
+    load: async () => (await import('./commands/cancel.js')).cancel,
+    options: [],
+    args: [1, 1],
+    help: `Usage: spool cancel <id> [--json]
+
+Cancels a queued message: delivered recipients stay delivered, the others become cancelled (no NDR), and
+the message moves to Deleted. A finished message exits 1 with SPOOL_E_ALREADY_FINISHED.
+--json prints the message as \`spool show --json\` does.`,
+  },
+  move: {
+    load: async () => (await import('./commands/move.js')).move,
+    options: [],
+    args: [2, 2],
+    help: `Usage: spool move <id> <folder> [--json]
+
+Moves a finished or received message to another folder (a queued one must be cancelled first).
+--json prints { id, folder }.`,
+  },
+  delete: {
+    load: async () => (await import('./commands/delete.js')).deleteMessage,
+    options: [],
+    args: [1, 1],
+    help: `Usage: spool delete <id> [--json]
+
+Deletes a finished or received message for good (a queued one must be cancelled first).
+--json prints { id, deleted: true }.`,
+  },
+  'store vacuum': {
+    load: async () => (await import('./commands/store.js')).storeVacuum,
+    options: [],
+    args: [0, 0],
+    help: `Usage: spool store vacuum [--json]
+
+Compacts the message store file (SQLite VACUUM). It waits for a running spooler's writes.
+--json prints { file, bytesBefore, bytesAfter }.`,
+  },
+  'store backup': {
+    load: async () => (await import('./commands/store.js')).storeBackup,
+    options: ['force'],
+    args: [1, 1],
+    help: `Usage: spool store backup <file> [--force] [--json]
+
+Writes a consistent, compacted copy of the store to <file>, also while a spooler is using it. Refuses to
+replace an existing file unless --force. --json prints { store, file, bytes }.`,
+  },
+  'provider link': {
+    load: async () => (await import('./commands/provider-link.js')).providerLink,
+    options: ['id'],
+    args: [1, 1],
+    help: `Usage: spool provider link <dir> [--id ID] [--json]
+
+Adds a local provider folder to the profile as a relative path, after reading its manifest, negotiating the
+SPI version and loading it once.`,
+  },
+  'provider list': {
+    load: async () => (await import('./commands/provider-list.js')).providerList,
+    options: [],
+    args: [0, 0],
+    help: `Usage: spool provider list [--json]
+
+Every provider entry of the profile: package, version, source, SPI, address types and state.`,
+  },
+  status: {
+    load: async () => (await import('./commands/status.js')).status,
+    options: [],
+    args: [0, 0],
+    help: `Usage: spool status [--json]
+
+The status table: one row per logon (provider, SPI, state, counters, last error).
+--json prints { daemon: null, rows }.`,
+  },
 };
+
+/** Commands that take a subcommand. */
+const GROUPS = new Set(['provider', 'store']);
 
 /**
  * Runs the `spool` command line and resolves to its exit code. Never prompts and never calls
@@ -58,37 +253,83 @@ export async function main(
       out.line(pkg.version);
       return ExitCode.OK;
     }
-    if (values.help || positionals.length === 0) {
+    if (positionals.length === 0) {
       out.line(HELP);
-      return positionals.length === 0 && !values.help ? ExitCode.USAGE : ExitCode.OK;
+      return values.help ? ExitCode.OK : ExitCode.USAGE;
     }
     const [first = '', second] = positionals;
-    const name = first === 'provider' ? `provider ${second ?? ''}`.trim() : first;
-    const load = COMMANDS[name];
-    if (!load) {
+    const grouped = GROUPS.has(first);
+    const name = grouped ? `${first} ${second ?? ''}`.trim() : first;
+    const spec = COMMANDS[name];
+    if (!spec) {
+      if (values.help && !second) {
+        out.line(HELP);
+        return ExitCode.OK;
+      }
       const known = Object.keys(COMMANDS).join(', ');
       throw usageError(
-        first === 'provider' && !second ? 'spool provider needs a subcommand' : `unknown command "${name}"`,
+        grouped && !second ? `spool ${first} needs a subcommand` : `unknown command "${name}"`,
         `Commands: ${known}. Run \`spool --help\`.`,
       );
     }
+    if (values.help) {
+      out.line(spec.help);
+      return ExitCode.OK;
+    }
+    const args = positionals.slice(grouped ? 2 : 1);
+    checkCommandLine(name, spec, values, args);
     const options: GlobalOptions = {
       profile: values.profile,
       json: values.json === true,
       force: values.force === true,
       id: values.id,
+      from: values.from,
+      to: values.to ?? [],
+      cc: values.cc ?? [],
+      bcc: values.bcc ?? [],
+      subject: values.subject,
+      body: values.body,
+      bodyFile: values['body-file'],
+      attach: values.attach ?? [],
+      deleteAfterSubmit: values['delete-after-submit'] === true,
+      idempotencyKey: values['idempotency-key'],
+      once: values.once === true,
+      limit: values.limit,
     };
     const context: CommandContext = {
-      args: positionals.slice(first === 'provider' ? 2 : 1),
+      args,
       options,
       out,
       cwd: io.cwd ?? process.cwd(),
       env: io.env ?? process.env,
     };
-    return await (await load())(context);
+    return await (await spec.load())(context);
   } catch (error) {
     out.error(error);
     return exitCodeOf(error);
+  }
+}
+
+/** Refuses options the command does not take and a wrong number of arguments (exit 2, with the usage). */
+function checkCommandLine(
+  name: string,
+  spec: CommandSpec,
+  values: Record<string, unknown>,
+  args: readonly string[],
+): void {
+  const usage = spec.help.split('\n\n')[0]?.replace(/^Usage: /, '') ?? `spool ${name}`;
+  const hint = `Usage: ${usage}\nRun \`spool ${name} --help\` for details.`;
+  for (const [option, value] of Object.entries(values)) {
+    if (value === undefined || (COMMON as readonly string[]).includes(option)) continue;
+    if (!spec.options.includes(option)) throw usageError(`spool ${name} does not take --${option}`, hint);
+  }
+  const [min, max] = spec.args;
+  if (args.length < min || args.length > max) {
+    const wanted = min === max ? `${min}` : `${min} to ${max}`;
+    throw usageError(
+      `spool ${name} takes ${wanted} argument${max === 1 ? '' : 's'}, got ${args.length}${args.length > 0 ? `: ${args.join(' ')}` : ''}`,
+      hint,
+    );
   }
 }
 
@@ -102,6 +343,18 @@ function parse(argv: readonly string[]) {
       json: { type: 'boolean' },
       force: { type: 'boolean' },
       id: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string', multiple: true },
+      cc: { type: 'string', multiple: true },
+      bcc: { type: 'string', multiple: true },
+      subject: { type: 'string' },
+      body: { type: 'string' },
+      'body-file': { type: 'string' },
+      attach: { type: 'string', multiple: true },
+      'delete-after-submit': { type: 'boolean' },
+      'idempotency-key': { type: 'string' },
+      once: { type: 'boolean' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

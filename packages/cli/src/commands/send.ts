@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { type AttachmentInput, SpoolError } from '@spool/core';
+import type { Command } from '../context.js';
+import { CliErrorCode, ExitCode, usageError } from '../errors.js';
+import { withSpooler } from '../spooler.js';
+
+/** What `spool send --json` prints. */
+export interface SendReport {
+  /** The store id (use it with show, cancel, move, delete). */
+  readonly id: string;
+  /** The RFC 5322 Message-ID. */
+  readonly messageId: string;
+  /** True when the idempotency key was used before: nothing was stored, `id` is the first message's. */
+  readonly duplicate: boolean;
+}
+
+/** Content types by file extension; anything else is sent as application/octet-stream. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.txt': 'text/plain',
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+};
+
+/** The content type for a file name, from its extension (case-insensitive). */
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function readArgumentFile(cwd: string, file: string, option: string): Buffer {
+  const path = resolve(cwd, file);
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new SpoolError(
+      CliErrorCode.FILE_UNREADABLE,
+      `${option} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      { hint: `Check the path (relative to ${cwd}) and that the file is readable.`, details: { file: path } },
+    );
+  }
+}
+
+/**
+ * `spool send`: stores one message in the Outbox and prints its id. The spooler is created with
+ * `autoStart: false`, so nothing is handed off here; `spool run` (or a running daemon) delivers it.
+ */
+export const send: Command = async (context) => {
+  const { options, out, cwd } = context;
+  const hint = 'Example: spool send --from LOOP:me --to LOOP:you --subject Hi --body "Hello"';
+  const { from, subject } = options;
+  if (from === undefined) throw usageError('spool send needs --from ADDR', hint);
+  if (options.to.length === 0) throw usageError('spool send needs at least one --to ADDR', hint);
+  if (subject === undefined) throw usageError('spool send needs --subject TEXT', hint);
+  if ((options.body === undefined) === (options.bodyFile === undefined))
+    throw usageError('spool send needs exactly one of --body TEXT and --body-file FILE', hint);
+  const text = options.bodyFile
+    ? readArgumentFile(cwd, options.bodyFile, '--body-file').toString('utf8')
+    : (options.body ?? '');
+  const attachments: AttachmentInput[] = options.attach.map((file) => ({
+    filename: basename(file),
+    contentType: contentTypeOf(file),
+    content: new Uint8Array(readArgumentFile(cwd, file, '--attach')),
+  }));
+
+  const result: SendReport = await withSpooler(context, (spooler) =>
+    spooler.submit({
+      from,
+      to: options.to,
+      cc: options.cc,
+      bcc: options.bcc,
+      subject,
+      text,
+      attachments,
+      deleteAfterSubmit: options.deleteAfterSubmit,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    }),
+  );
+  if (options.json) out.json(result);
+  else {
+    out.line(result.id);
+    if (result.duplicate)
+      out.warn(`idempotency key already used: nothing stored; ${result.id} is the first message's id`);
+  }
+  return ExitCode.OK;
+};
