@@ -178,6 +178,9 @@ export function printPassReport(out: Output, report: PassReportJson): void {
       `received ${report.received}`,
     ].join(', '),
   );
-  if (report.pending.length > 0)
-    printPending(out, report.pending, `still queued (${report.pending.length} recipients):`);
+  printPending(
+    out,
+    report.pending,
+    `still queued (${report.pending.length} recipient${report.pending.length === 1 ? '' : 's'}):`,
+  );
 }
