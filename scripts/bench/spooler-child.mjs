@@ -67,6 +67,8 @@ const figures = {
     const db = new DatabaseSync(join(dir, 'raw.db'));
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
     db.exec('CREATE TABLE q (id INTEGER PRIMARY KEY, body TEXT, state TEXT, lease TEXT)');
+    db.exec("CREATE INDEX q_queued ON q (id) WHERE state = 'queued' AND lease IS NULL");
+    db.exec('CREATE INDEX q_leased ON q (lease) WHERE lease IS NOT NULL');
     const insert = db.prepare("INSERT INTO q (body, state) VALUES (?, 'queued')");
     const claim = db.prepare(
       "UPDATE q SET lease = 'me' WHERE id IN (SELECT id FROM q WHERE state = 'queued' AND lease IS NULL ORDER BY id LIMIT 100)",

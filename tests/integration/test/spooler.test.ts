@@ -149,6 +149,26 @@ describe('preprocess / removePreprocessInfo pairing', () => {
     await expect(spooler.cancel(id)).rejects.toMatchObject({ code: 'SPOOL_E_ALREADY_FINISHED' });
   });
 
+  it('a hurry during an orderly stop aborts the in-flight hand-off at once; the message goes back to the Outbox untouched', async () => {
+    const dir = profileDir();
+    const spooler = await spoolerIn(dir, loopback({ latencyMs: 60_000 }), {
+      autoStart: true,
+      stopTimeoutMs: 60_000,
+    });
+    const { id } = await spooler.submit({ to: 'LOOP:slow', subject: 'stop me' });
+    for (let i = 0; i < 200 && markers(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(markers(dir)).toHaveLength(1);
+    const orderly = spooler.stop(); // would wait up to 60 s for the hand-off
+    await spooler.stop({ mode: 'hurry' }); // a second signal
+    await orderly;
+    expect(markers(dir)).toEqual([]);
+    const store = await SqliteStore.open(join(dir, 'spool.db'));
+    const message = await store.get(id);
+    await store.close();
+    expect(message).toMatchObject({ folder: 'Outbox', state: 'queued' });
+    expect(message?.recipients[0]).toMatchObject({ outcome: 'pending', attempts: 0 });
+  });
+
   it('a run recorded by a spooler that crashed before removing it is removed when the message is reclaimed', async () => {
     const dir = profileDir();
     const setup = await spoolerIn(dir, loopback());

@@ -142,6 +142,8 @@ export class Spooler implements AsyncDisposable {
   #fixedNow: number | undefined;
   #stoppedHard = false;
   #manualPasses = 0;
+  #hurry: (() => void) | undefined;
+  #trafficStarted = false;
 
   private constructor(options: SpoolerOptions, host: ProviderHost, store: MessageStore) {
     this.#options = options;
@@ -169,7 +171,9 @@ export class Spooler implements AsyncDisposable {
     spooler = new Spooler(options, host, store);
     host.statusTable.put({ ...blankRow('spooler', 'spooler', 'Spooler'), available: true, text: 'starting' });
     await spooler.#recover();
-    await host.beginTraffic();
+    // Store-only spoolers (autoStart: false, e.g. `spool send`) enable traffic only when a pass runs, so they
+    // never open a provider's listener next to a running daemon.
+    if (options.autoStart !== false) await spooler.#beginTraffic();
     host.statusTable.update('spooler', {
       text: 'running',
       outbound: { enabled: true, active: false, flushing: false },
@@ -178,6 +182,12 @@ export class Spooler implements AsyncDisposable {
     if (options.autoStart !== false) spooler.#startTimers();
     spooler.#wake();
     return spooler;
+  }
+
+  async #beginTraffic(): Promise<void> {
+    if (this.#trafficStarted) return;
+    this.#trafficStarted = true;
+    await this.host.beginTraffic();
   }
 
   #now(): number {
@@ -306,6 +316,7 @@ export class Spooler implements AsyncDisposable {
     this.#assertRunning();
     this.#manualPasses++;
     try {
+      await this.#beginTraffic();
       return await this.#flush(options);
     } finally {
       this.#manualPasses--;
@@ -356,6 +367,7 @@ export class Spooler implements AsyncDisposable {
     // A fixed "now" for the pass: a recipient deferred during the pass is due later, so it is not retried now.
     this.#fixedNow = this.#clock.now();
     try {
+      await this.#beginTraffic();
       await this.#routeAll();
       for (let round = 0; round < 10_000; round++) {
         this.#wake();
@@ -377,6 +389,8 @@ export class Spooler implements AsyncDisposable {
    * Then every logon is logged off and every provider shut down. Nothing accepted is lost either way.
    */
   stop(options: { mode?: 'orderly' | 'hurry'; timeoutMs?: number } = {}): Promise<void> {
+    // A hurry while an orderly stop waits (a second SIGTERM) cuts the wait short.
+    if (options.mode === 'hurry') this.#hurry?.();
     this.#stopped ??= this.#stop(
       options.mode ?? 'orderly',
       options.timeoutMs ?? this.#options.stopTimeoutMs ?? 30_000,
@@ -1108,9 +1122,11 @@ export class Spooler implements AsyncDisposable {
         Promise.all(flights().map((f) => f.done)),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, timeoutMs);
+          this.#hurry = resolve;
         }),
       ]);
       clearTimeout(timer);
+      this.#hurry = undefined;
     }
     this.#stoppedHard = true;
     for (const flight of flights()) flight.controller.abort(STOP_REASON);

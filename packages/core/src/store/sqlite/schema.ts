@@ -51,7 +51,9 @@ const MIGRATIONS: readonly string[] = [
     lease_expires INTEGER,
     PRIMARY KEY (message, idx)
   ) WITHOUT ROWID;
-  CREATE INDEX recipients_due ON recipients (route, next_attempt_at, submitted_at) WHERE outcome = 'pending';
+  -- Claims scan a route in FIFO order and skip what is not due yet; the head of a queue is almost always due.
+  CREATE INDEX recipients_fifo ON recipients (route, submitted_at, message, idx) WHERE outcome = 'pending';
+  CREATE INDEX recipients_next ON recipients (next_attempt_at) WHERE outcome = 'pending';
   CREATE INDEX recipients_leased ON recipients (lease_owner) WHERE lease_owner IS NOT NULL;
   CREATE TABLE preprocess_runs (
     run_id TEXT PRIMARY KEY,
