@@ -1,0 +1,72 @@
+// Bench section 2: the spooler (issue figures a–g), each measured in a fresh child process beside the
+// physical ceiling measured in the same run, so the ratios hold on any machine.
+import { join } from 'node:path';
+import { ROOT, runNode } from './lib.mjs';
+
+/** Bench section: spooler throughput, latency, memory and commit figures. */
+export const title = 'spooler (loopback, embedded store defaults)';
+
+const child = join(ROOT, 'scripts/bench/spooler-child.mjs');
+const measure = (figure, n) =>
+  JSON.parse(runNode(['--expose-gc', child, figure, ...(n ? [String(n)] : [])]).stdout);
+
+/** Runs the section and returns its rows ({ value, unit, target, atLeast } rows). */
+export function run({ quick = false } = {}) {
+  const fsync = measure('fsync');
+  const ceiling = measure('ceiling', quick ? 20_000 : 50_000);
+  const throughput = measure('throughput', quick ? 5_000 : 20_000);
+  const latency = measure('latency', quick ? 100 : 300);
+  const drain = measure('drain', quick ? 10_000 : 100_000);
+  const fixed = (v, d = 1) => Number(v.toFixed(d));
+  return [
+    {
+      section: 'a',
+      figure: 'end to end through loopback, 256 submitters, ~2 KiB',
+      value: fixed(throughput.messagesPerSecond, 0),
+      unit: 'msg/s',
+    },
+    {
+      section: 'b',
+      figure: 'raw ceiling: bare node:sqlite, same PRAGMAs, 100 rows/txn',
+      value: fixed(ceiling.messagesPerSecond, 0),
+      unit: 'msg/s',
+    },
+    {
+      section: 'c',
+      figure: 'ratio a / b',
+      value: fixed(throughput.messagesPerSecond / ceiling.messagesPerSecond, 3),
+      unit: '',
+      target: 0.25,
+      atLeast: true,
+    },
+    {
+      section: 'd',
+      figure: 'submit → Sent, lone message, p50',
+      value: fixed(latency.p50, 2),
+      unit: 'ms',
+      target: 10,
+    },
+    { section: 'd', figure: 'submit → Sent, lone message, p99', value: fixed(latency.p99, 2), unit: 'ms' },
+    {
+      section: 'e',
+      figure: `peak RSS draining ${drain.n.toLocaleString('en')} queued`,
+      value: fixed(drain.peakRssMb, 0),
+      unit: 'MB',
+      target: 200,
+    },
+    {
+      section: 'f',
+      figure: 'commits per delivered message',
+      value: fixed(throughput.commitsPerMessage, 3),
+      unit: '',
+      target: 0.12,
+    },
+    {
+      section: 'g',
+      figure: 'disk fsync (4 KiB write + fsync), p50',
+      value: fixed(fsync.p50, 3),
+      unit: 'ms',
+      against: `p99 ${fixed(fsync.p99, 2)} ms`,
+    },
+  ];
+}
