@@ -444,20 +444,25 @@ export class SqliteStore implements MessageStore {
     return Promise.resolve(rows.map((r) => this.#load(r.id)!));
   }
 
+  /** Throws unless the message exists and is no longer queued: queued ones belong to the spooler until cancelled. */
+  #requireNotQueued(id: string, action: 'moved' | 'deleted'): void {
+    const row = this.#sql('SELECT state FROM messages WHERE id = ?').get(id) as
+      | { state: MessageState }
+      | undefined;
+    if (!row) throw notFound(id);
+    if (row.state === 'queued') {
+      throw spoolError(
+        ErrorCode.BAD_FOLDER,
+        `message ${id} is queued in the Outbox and cannot be ${action}`,
+        'Cancel it first (spool cancel <id>), or wait until it is sent.',
+        { id },
+      );
+    }
+  }
+
   move(id: string, folder: string): Promise<void> {
     return this.#group.write(() => {
-      const row = this.#sql('SELECT state FROM messages WHERE id = ?').get(id) as
-        | { state: MessageState }
-        | undefined;
-      if (!row) throw notFound(id);
-      if (row.state === 'queued') {
-        throw spoolError(
-          ErrorCode.BAD_FOLDER,
-          `message ${id} is queued in the Outbox and cannot be moved`,
-          'Cancel it first (spool cancel), or wait until it is sent.',
-          { id },
-        );
-      }
+      this.#requireNotQueued(id, 'moved');
       this.#sql('UPDATE messages SET folder = ?, cursor = ? WHERE id = ?').run(
         folder,
         this.#nextCursor(),
@@ -468,18 +473,7 @@ export class SqliteStore implements MessageStore {
 
   delete(id: string): Promise<void> {
     return this.#group.write(() => {
-      const row = this.#sql('SELECT state FROM messages WHERE id = ?').get(id) as
-        | { state: MessageState }
-        | undefined;
-      if (!row) throw notFound(id);
-      if (row.state === 'queued') {
-        throw spoolError(
-          ErrorCode.BAD_FOLDER,
-          `message ${id} is queued in the Outbox and cannot be deleted`,
-          'Cancel it first (spool cancel <id>).',
-          { id },
-        );
-      }
+      this.#requireNotQueued(id, 'deleted');
       this.#sql('DELETE FROM messages WHERE id = ?').run(id);
     });
   }
