@@ -1,5 +1,7 @@
 import { MANIFEST_KEY, type ProviderManifest, SpoolError } from '@spool/spi';
 import semver from 'semver';
+import { parseManifest } from '../host/manifest.js';
+import { maxSatisfying } from '../host/spi-range.js';
 import { InstallErrorCode } from './errors.js';
 
 /** One version's document in a full packument (only the fields `provider add` reads). */
@@ -59,21 +61,15 @@ export interface ChosenVersion {
   readonly integrity: string | undefined;
 }
 
-/** Reads and validates the `"spool"` manifest of one version document; `undefined` when absent or invalid. */
+/** Reads and validates the `"spool"` manifest of one version document (the loader's own rule); `undefined` when absent or invalid. */
 export function readManifest(doc: PackumentVersion): ProviderManifest | undefined {
-  const raw = doc[MANIFEST_KEY];
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const { spi, addressTypes, entry } = raw as Record<string, unknown>;
-  if (typeof spi !== 'string' || semver.validRange(spi) === null) return undefined;
-  if (!Array.isArray(addressTypes) || !addressTypes.every((type) => typeof type === 'string'))
-    return undefined;
-  if (entry !== undefined && typeof entry !== 'string') return undefined;
-  return entry === undefined ? { spi, addressTypes } : { spi, addressTypes, entry };
+  const manifest = parseManifest(doc[MANIFEST_KEY]);
+  return 'problem' in manifest ? undefined : manifest;
 }
 
-/** `maxSatisfying(hostSpiVersions, range)`, or `null` when the host implements none of the range. */
+/** The SPI version the loader would negotiate for `range`, or `null` when the host implements none of it. */
 export function negotiateSpi(hostSpiVersions: readonly string[], range: string): string | null {
-  return semver.maxSatisfying([...hostSpiVersions], range);
+  return maxSatisfying(hostSpiVersions, range);
 }
 
 function deprecation(doc: PackumentVersion): string | undefined {

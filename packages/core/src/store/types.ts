@@ -58,25 +58,10 @@ export interface StoredMessage {
   readonly attachments: readonly Attachment[];
 }
 
-/** A message to store: everything but what the store assigns. */
-export interface NewMessage {
-  readonly id: string;
-  readonly folder: string;
-  readonly state: MessageState;
-  readonly messageId: string;
-  readonly from: string | null;
-  readonly subject: string;
-  readonly text: string | null;
-  readonly html: string | null;
-  readonly messageClass: string;
-  readonly properties: Readonly<Record<string, JsonValue>>;
-  readonly deleteAfterSubmit: boolean;
-  readonly reports: { readonly delivery: boolean; readonly nonDelivery: boolean };
-  readonly idempotencyKey: string | null;
-  readonly submittedAt: number;
+/** A message to store: a stored message without what the store assigns (cursor, finish time, routing state). */
+export type NewMessage = Omit<StoredMessage, 'cursor' | 'finishedAt' | 'recipients'> & {
   readonly recipients: readonly Pick<StoredRecipient, 'address' | 'addressType' | 'value' | 'type'>[];
-  readonly attachments: readonly Attachment[];
-}
+};
 
 /** One claimed hand-off: a message and the recipients of it that one route takes now. */
 export interface Claim {

@@ -24,6 +24,20 @@ const packument: Packument = {
 };
 
 describe('chooseProviderVersion', () => {
+  it('skips a version whose manifest the loader would refuse (same rule as the loader)', () => {
+    const bad: Packument = {
+      name: 'spool-provider-x',
+      'dist-tags': { latest: '1.1.0' },
+      versions: {
+        '1.0.0': provider('^1.0.0'),
+        '1.1.0': { spool: { spi: '^1.0.0', addressTypes: ['not a type'] } },
+      },
+    };
+    const chosen = chooseProviderVersion(bad, { hostSpiVersions: ['1.0.0'] });
+    expect(chosen.version).toBe('1.0.0');
+    expect(chosen.skipped.map((s) => [s.version, s.kind])).toEqual([['1.1.0', 'not-a-provider']]);
+  });
+
   it('picks the newest version the host accepts and explains every newer one it skipped', () => {
     const chosen = chooseProviderVersion(packument, { hostSpiVersions: ['1.0.0'] });
     expect(chosen.version).toBe('1.1.0');
