@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The demo behind `./dev demo`: a spooler on the embedded store in a fresh profile directory, with the
-// loopback provider. It prints the status table, sends a message to two LOOP recipients and one address no
-// provider claims, runs one pass, and shows the copies arriving in the Inbox, the NDR, and the Sent folder.
-import { mkdtempSync } from 'node:fs';
+// loopback and fax-sim providers. It prints the status table, sends a message to two LOOP recipients and one
+// address no provider claims, and a fax to one FAX number, runs one pass, and shows the copies arriving in the
+// Inbox, the NDR, the Sent folder, and the fax's PDF in fax-sim's output directory.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,15 +16,23 @@ const { createSpooler } = await import(
   pathToFileURL(join(coreDir, require(join(coreDir, 'package.json')).exports['.'].import)).href
 );
 const loopbackDir = dirname(require.resolve('@spool/provider-loopback/package.json'));
+const faxSimDir = dirname(require.resolve('@spool/provider-fax-sim/package.json'));
 
 const dir = mkdtempSync(join(tmpdir(), 'spool-demo-'));
-const profile = { providers: [{ provider: 'loopback' }] };
+const faxOut = join(dir, 'fax-out');
+const profile = {
+  providers: [
+    { provider: 'loopback' },
+    // A small time factor keeps the simulated line (handshake, ~18 s per page in real time) under a second.
+    { provider: 'fax-sim', options: { timeFactor: 0.01, outputDir: 'fax-out', stationId: '+1 555 0001' } },
+  ],
+};
 console.log(`profile directory: ${dir} (store: ${join(dir, 'spool.db')})\n`);
 
 const spooler = await createSpooler({
   cwd: dir,
   profile,
-  builtins: { '@spool/provider-loopback': loopbackDir },
+  builtins: { '@spool/provider-loopback': loopbackDir, '@spool/provider-fax-sim': faxSimDir },
   autoStart: false,
 });
 const table = () =>
@@ -52,6 +61,13 @@ const { id } = await spooler.submit({
   text: 'This message went out through the loopback provider and came back in.',
 });
 console.log(`\nsubmitted ${id}: to LOOP:alice, LOOP:bob, NOPE:nobody (no provider claims NOPE)`);
+const fax = await spooler.submit({
+  from: 'FAX:+1 555 0001',
+  to: 'FAX:+1 555 0100',
+  subject: 'Hello by fax',
+  text: 'This message went out through the fax-sim provider: rendered to PDF pages and sent over a simulated line.',
+});
+console.log(`submitted ${fax.id}: to FAX:+1 555 0100`);
 const pass = await spooler.runOnce();
 console.log(`one pass: ${pass.delivered} delivered, ${pass.failed} failed, ${pass.received} received\n`);
 console.log('Inbox:');
@@ -71,6 +87,20 @@ console.table(
     recipients: m.recipients.map((r) => `${r.address}=${r.outcome}`).join(', '),
   })),
 );
+const pdfs = readdirSync(faxOut).filter((name) => name.endsWith('.pdf'));
+console.log(`fax output directory ${faxOut}:`);
+// The transmission log says how many pages went over the line for each file.
+const log = readFileSync(join(faxOut, 'transmissions.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line));
+for (const name of pdfs) {
+  const file = join(faxOut, name);
+  const entry = log.find((e) => e.file === file);
+  console.log(`  ${file} (${entry?.pages ?? '?'} pages, ${readFileSync(file).length} bytes)`);
+}
+if (pdfs.length !== 1) throw new Error(`expected one sent fax in ${faxOut}, found ${pdfs.length}`);
+console.log('');
 console.log('status table after the pass:');
 table();
 await spooler.stop();
