@@ -34,6 +34,8 @@ export interface GlobalOptions {
   readonly once: boolean;
   /** `list --limit <n>`, as typed (the command checks it). */
   readonly limit: string | undefined;
+  /** `provider add|update --allow-scripts`: let the package manager run the provider's install scripts. */
+  readonly allowScripts: boolean;
 }
 
 /** What a command gets: its arguments, the global options, where to print, and the process facts. */

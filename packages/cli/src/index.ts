@@ -24,15 +24,21 @@ Commands:
   delete <id>                delete a finished or received message for good
   store vacuum               compact the message store
   store backup <file>        write a consistent copy of the store while it is in use
+  provider add <name>[@range]  install the newest provider version whose SPI range this host accepts
+  provider remove <name>     remove a provider entry from the profile (and uninstall what add installed)
+  provider update [name]     update installed providers within what this host accepts
   provider link <dir>        add a local provider folder to the profile, after checking its SPI range
   provider list              every provider entry: package, version, source, SPI, address types, state
+  provider info <name>       one provider: package, source, SPI, address types, accounts, copies
+  provider doctor            check every provider: resolution, SPI, claims, shadowed copies, problems
   status                     the status table: one row per logon
 
 Options:
   --profile <file>           the profile to use (default: search the current directory)
   --json                     machine-readable output on stdout
   --force                    init: replace an existing spool.config.yaml; store backup: replace the file
-  --id <id>                  provider link: the entry id (default: derived from the folder name)
+  --id <id>                  provider link/add: the entry id (default: derived from the name)
+  --allow-scripts            provider add/update: run the provider's install scripts (off by default)
   -h, --help                 this help (after a command: that command's help)
   -v, --version              the CLI version
 
@@ -209,6 +215,71 @@ replace an existing file unless --force. --json prints { store, file, bytes }.`,
 Adds a local provider folder to the profile as a relative path, after reading its manifest, negotiating the
 SPI version and loading it once.`,
   },
+  'provider add': {
+    load: async () => (await import('./commands/provider-add.js')).providerAdd,
+    options: ['id', 'allow-scripts'],
+    args: [1, 1],
+    help: `Usage: spool provider add <name>[@range] [--id ID] [--allow-scripts] [--json]
+
+Reads the registry's full metadata for the package (your npm configuration decides the registry and
+credentials) and installs the newest version in the range whose SPI range this host accepts; it says which
+newer versions it skipped and why. When no version fits it exits 1 with SPOOL_E_SPI_MISMATCH before
+downloading anything. A short name (fax-sim) means @spool/provider-fax-sim, then spool-provider-fax-sim.
+
+Where it installs: into the project the profile sits in (the nearest package.json), with that project's
+package manager (npm, pnpm or yarn, from packageManager or the lockfile), as an exact dependency; outside
+any project, into .spool/providers next to the profile. Install scripts do not run unless --allow-scripts.
+Then it loads the provider through the loader; if that fails, the install is rolled back
+(SPOOL_E_INSTALL_VERIFY_FAILED). Finally it adds an entry to the profile (unless one names the package)
+and asks a running daemon to reload.
+--json prints { file, id, entryAdded, name, version, requested, registry, spiRange, spiVersion,
+addressTypes, skipped, mode, packageManager, dir, packageDir, installScripts, warnings, daemon }.`,
+  },
+  'provider remove': {
+    load: async () => (await import('./commands/provider-remove.js')).providerRemove,
+    options: [],
+    args: [1, 1],
+    help: `Usage: spool provider remove <name> [--json]
+
+Removes the provider entry (by id, by what its "provider" says, or by package name) from the profile, and
+uninstalls the package when \`spool provider add\` installed it and no other entry uses it. Asks a running
+daemon to reload. --json prints { file, id, provider, uninstalled, daemon }.`,
+  },
+  'provider update': {
+    load: async () => (await import('./commands/provider-update.js')).providerUpdate,
+    options: ['allow-scripts'],
+    args: [0, 1],
+    help: `Usage: spool provider update [name] [--allow-scripts] [--json]
+
+Updates the installed providers of the profile (or only <name>) to the newest version whose SPI range this
+host accepts, and says which newer versions it held back and why. Built-in and linked providers are not
+updated (update @spool/cli, or the linked folder). Each update is loaded before it is kept, and rolled
+back if it does not load. --json prints { updates: [{ id, name, from, to, heldBack, skipped }], daemon }.`,
+  },
+  'provider info': {
+    load: async () => (await import('./commands/provider-info.js')).providerInfo,
+    options: [],
+    args: [1, 1],
+    help: `Usage: spool provider info <name> [--json]
+
+One provider (an entry id, what an entry's "provider" says, or a package name): package, version,
+description, where it was found and the copies it shadows, SPI range and negotiated version, address
+types, accounts with their options (secrets masked), and its load state. --json prints the same fields.`,
+  },
+  'provider doctor': {
+    load: async () => (await import('./commands/provider-doctor.js')).providerDoctor,
+    options: [],
+    args: [0, 0],
+    help: `Usage: spool provider doctor [--json]
+
+Loads every provider entry and reports, per entry: where it resolved from, version, negotiated SPI, the
+address types each logon claims and whether each claim can be reached, shadowed copies, and problems
+with their fixes. A claim is reached first when no earlier logon (profile order) claims its type; as a
+fallback when an earlier logon does (it gets only recipients the earlier ones answer not-mine for); and
+never when an earlier logon of the same package and version with the same options claims it (it answers
+exactly as this one would). Exit code 1 when it finds a problem, 0 otherwise.
+--json prints { ok, profile, providers: [...], problems: [...] }.`,
+  },
   'provider list': {
     load: async () => (await import('./commands/provider-list.js')).providerList,
     options: [],
@@ -295,6 +366,7 @@ export async function main(
       idempotencyKey: values['idempotency-key'],
       once: values.once === true,
       limit: values.limit,
+      allowScripts: values['allow-scripts'] === true,
     };
     const context: CommandContext = {
       args,
@@ -355,6 +427,7 @@ function parse(argv: readonly string[]) {
       'idempotency-key': { type: 'string' },
       once: { type: 'boolean' },
       limit: { type: 'string' },
+      'allow-scripts': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

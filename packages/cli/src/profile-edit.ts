@@ -31,6 +31,55 @@ function formatOf(file: string, text: string): Format | undefined {
 }
 
 /**
+ * Throws `SPOOL_E_PROFILE_NOT_EDITABLE` when the CLI cannot edit `file` (a JS/TS profile), so commands that
+ * install something can refuse before they change anything. `entry` goes into the hint, to add by hand.
+ */
+export function assertProfileEditable(file: string, entry: NewProviderEntry): void {
+  if (!formatOf(file, readFileSync(file, 'utf8'))) throw notEditable(file, entry);
+}
+
+function notEditable(file: string, entry: NewProviderEntry | string): SpoolError {
+  const what =
+    typeof entry === 'string'
+      ? `Remove the entry ${entry} from its "providers" list by hand`
+      : `Add this entry to its "providers" list by hand: ${JSON.stringify(entry)}`;
+  return new SpoolError(
+    CliErrorCode.PROFILE_NOT_EDITABLE,
+    `${file} is a JavaScript/TypeScript profile; spool does not rewrite code`,
+    { hint: what, details: { file, entry } },
+  );
+}
+
+/**
+ * Removes the provider entry at `index` of the profile's `providers` list (the `N` of its key path
+ * `providers[N]`). YAML keeps its comments and layout; JSON is rewritten with its indent; JS/TS is refused.
+ */
+export async function removeProviderEntry(file: string, index: number, description: string): Promise<void> {
+  const text = readFileSync(file, 'utf8');
+  const format = formatOf(file, text);
+  if (!format) throw notEditable(file, description);
+  if (format === 'yaml') {
+    const { isSeq, parseDocument } = await import('yaml');
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0) throw invalid(file, '(file)', doc.errors[0]?.message ?? 'YAML syntax error');
+    const providers = doc.get('providers', true);
+    if (!isSeq(providers) || index >= providers.items.length)
+      throw invalid(file, `providers[${index}]`, 'does not exist');
+    providers.items.splice(index, 1);
+    writeFileSync(file, doc.toString());
+    return;
+  }
+  const json = JSON.parse(text) as Record<string, unknown>;
+  const holder = format === 'package.json' ? (json.spool as Record<string, unknown> | undefined) : json;
+  const providers = holder?.providers;
+  if (!holder || !Array.isArray(providers) || index >= providers.length)
+    throw invalid(file, `providers[${index}]`, 'does not exist');
+  holder.providers = providers.filter((_, i) => i !== index);
+  const indent = /^[ \t]+/m.exec(text)?.[0] ?? '  ';
+  writeFileSync(file, `${JSON.stringify(json, null, indent)}\n`);
+}
+
+/**
  * Appends a provider entry to the profile file. YAML is edited through the `yaml` Document API, so comments
  * and layout survive; JSON is rewritten (two-space indent); package.json gets it under `"spool"`. JS/TS
  * profiles are refused with instructions, because rewriting code is not safe.
@@ -38,16 +87,7 @@ function formatOf(file: string, text: string): Format | undefined {
 export async function addProviderEntry(file: string, entry: NewProviderEntry): Promise<void> {
   const text = readFileSync(file, 'utf8');
   const format = formatOf(file, text);
-  if (!format) {
-    throw new SpoolError(
-      CliErrorCode.PROFILE_NOT_EDITABLE,
-      `${file} is a JavaScript/TypeScript profile; spool does not rewrite code`,
-      {
-        hint: `Add this entry to its "providers" list by hand: ${JSON.stringify(entry)}`,
-        details: { file, entry },
-      },
-    );
-  }
+  if (!format) throw notEditable(file, entry);
   const plainEntry = { ...(entry.id ? { id: entry.id } : {}), provider: entry.provider };
   if (format === 'yaml') {
     const { isMap, isNode, isScalar, isSeq, parseDocument } = await import('yaml');

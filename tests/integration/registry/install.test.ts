@@ -17,7 +17,8 @@ import {
   removeProvider,
 } from '@spool/core/install';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, makeFixtures, SCRIPT_MARKER } from './fixtures/make-fixtures.js';
+import { SCRIPT_MARKER } from './fixtures/make-fixtures.js';
+import { publishFixtures } from './fixtures/publish-fixtures.js';
 import { type TestRegistry, useRegistry } from './use-registry.js';
 
 let registry: TestRegistry;
@@ -66,14 +67,7 @@ beforeAll(async () => {
   registry = await useRegistry();
   if (registry.startMs !== undefined) console.log(`[registry] started in ${registry.startMs} ms`);
   work = await mkdtemp(join(tmpdir(), 'spool-install-'));
-  const dirs = await makeFixtures(join(work, 'fixtures'));
-  // The registry may be shared by the run: publish only what is not there yet.
-  for (const [index, dir] of dirs.entries()) {
-    const { name, version } = FIXTURES[index]!;
-    const response = await fetch(new URL(`${name}/${version}`, registry.url));
-    await response.body?.cancel();
-    if (response.status !== 200) await registry.publish(dir);
-  }
+  await publishFixtures(registry, work);
 }, 60_000);
 
 afterAll(async () => {

@@ -5,18 +5,17 @@ import {
   entryFileOf,
   HOST_SPI_VERSIONS,
   isPathSpec,
-  isSpoolError,
   negotiateSpiVersion,
   normalizeProfile,
-  ProviderHost,
   readManifest,
   resolveProviderPackage,
   SpoolError,
 } from '@spool/core';
 import type { Command } from '../context.js';
 import { CliErrorCode, ExitCode, usageError } from '../errors.js';
-import { loadCliProfile, warningSink } from '../host.js';
+import { loadCliProfile } from '../host.js';
 import { addProviderEntry } from '../profile-edit.js';
+import { trialLoad } from './provider-common.js';
 
 /** What `spool provider link --json` prints. */
 export interface LinkReport {
@@ -100,16 +99,9 @@ export const providerLink: Command = async (context) => {
       `${pkg.name}@${version}: its entry module ${entryFile} does not exist (not built?); linked without a trial load. Build it, then run \`spool provider list\`.`,
     );
   } else {
-    try {
-      const host = await ProviderHost.start({ profile: trial, strict: true, logSink: warningSink(context) });
-      await host.stop();
-      loaded = true;
-    } catch (error) {
-      // The provider loaded and initialised; only its options are incomplete, which the user fills in next.
-      if (!isSpoolError(error, ErrorCode.INVALID_OPTIONS)) throw error;
-      loaded = true;
-      warn(`${error.message}\n  Add its options under the new entry's "options" in ${file}.`);
-    }
+    const trialed = await trialLoad(context, profile, entry);
+    for (const warning of trialed.warnings) warn(warning);
+    loaded = true;
   }
 
   await addProviderEntry(file, entry);

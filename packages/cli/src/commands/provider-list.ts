@@ -46,7 +46,7 @@ export const providerList: Command = async (context) => {
   let rows: ProviderListRow[];
   try {
     rows = host.entries.map((entry) =>
-      describe(entry, profile.dir, profile.redactor.text.bind(profile.redactor)),
+      describeEntry(entry, profile.dir, profile.redactor.text.bind(profile.redactor)),
     );
   } finally {
     await host.stop();
@@ -82,7 +82,12 @@ export const providerList: Command = async (context) => {
   return ExitCode.OK;
 };
 
-function describe(entry: EntryState, profileDir: string, redact: (text: string) => string): ProviderListRow {
+/** The list row of one entry of a started host; a failed entry is resolved again to say where it was found. */
+export function describeEntry(
+  entry: EntryState,
+  profileDir: string,
+  redact: (text: string) => string,
+): ProviderListRow {
   const { config, imported } = entry;
   // A failed entry may still have been found on disk: resolve it again (reads package.json only, runs nothing).
   let pkg: ResolvedPackage | undefined = imported?.package;

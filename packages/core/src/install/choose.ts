@@ -11,6 +11,8 @@ export interface PackumentVersion {
   readonly deprecated?: unknown;
   readonly keywords?: unknown;
   readonly spool?: unknown;
+  /** The version's package.json scripts (install scripts are reported, and run only when allowed). */
+  readonly scripts?: unknown;
   readonly dist?: { readonly tarball?: string; readonly integrity?: string };
 }
 
@@ -59,6 +61,17 @@ export interface ChosenVersion {
   readonly range: string;
   readonly tarball: string | undefined;
   readonly integrity: string | undefined;
+  /** The install lifecycle scripts the version declares (`preinstall`, `install`, `postinstall`), by name. */
+  readonly installScripts: readonly string[];
+}
+
+/** The lifecycle scripts a package manager runs on install that `doc` declares, in the order they run. */
+export function installScriptsOf(doc: PackumentVersion): string[] {
+  const scripts = doc.scripts;
+  if (typeof scripts !== 'object' || scripts === null) return [];
+  return ['preinstall', 'install', 'postinstall'].filter(
+    (name) => typeof (scripts as Record<string, unknown>)[name] === 'string',
+  );
 }
 
 /** Reads and validates the `"spool"` manifest of one version document (the loader's own rule); `undefined` when absent or invalid. */
@@ -162,6 +175,7 @@ export function chooseProviderVersion(packument: Packument, options: ChooseOptio
       range,
       tarball: doc.dist?.tarball,
       integrity: doc.dist?.integrity,
+      installScripts: installScriptsOf(doc),
     };
   }
   throw noneFits(packument, { requested, range, host, inRange, skipped, registry: options.registry });

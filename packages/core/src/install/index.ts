@@ -6,6 +6,7 @@ export {
   type ChooseOptions,
   type ChosenVersion,
   chooseProviderVersion,
+  installScriptsOf,
   negotiateSpi,
   type Packument,
   type PackumentVersion,

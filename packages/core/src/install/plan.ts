@@ -22,6 +22,8 @@ export interface ProviderInstallPlan {
   readonly registry: string;
   readonly tarball: string | undefined;
   readonly integrity: string | undefined;
+  /** The install lifecycle scripts the chosen version declares; they run only with `allowScripts`. */
+  readonly installScripts: readonly string[];
 }
 
 /** Options of {@link planProviderInstall}. */
@@ -76,6 +78,7 @@ async function planFor(spec: ProviderSpec, options: Omit<PlanOptions, 'spec'>): 
       registry,
       tarball: chosen.tarball,
       integrity: chosen.integrity,
+      installScripts: chosen.installScripts,
     };
   }
   const names = tried.map((entry) => entry.name).join(' or ');

@@ -52,6 +52,20 @@ describe('chooseProviderVersion', () => {
     expect(chosen.skipped[2]!.reason).toContain('not a spool provider');
   });
 
+  it('reports the install scripts of the chosen version, in the order a package manager runs them', () => {
+    const scripted: Packument = {
+      name: 'spool-provider-s',
+      versions: {
+        '1.0.0': provider('^1.0.0', { scripts: { test: 'x', postinstall: 'y', preinstall: 'z' } }),
+        '1.1.0': provider('^1.0.0', { scripts: { build: 'tsup' } }),
+      },
+    };
+    expect(chooseProviderVersion(scripted, { hostSpiVersions: ['1.0.0'] }).installScripts).toEqual([]);
+    expect(
+      chooseProviderVersion(scripted, { hostSpiVersions: ['1.0.0'], range: '1.0.0' }).installScripts,
+    ).toEqual(['preinstall', 'postinstall']);
+  });
+
   it('negotiates the highest host SPI version the range accepts', () => {
     const chosen = chooseProviderVersion(packument, { hostSpiVersions: ['1.0.0', '2.0.0', '2.1.0'] });
     expect(chosen.version).toBe('2.0.0');

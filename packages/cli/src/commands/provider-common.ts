@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  candidateNames,
+  ErrorCode,
+  isPathSpec,
+  isSpoolError,
+  normalizeProfile,
+  type Profile,
+  type ProviderEntryConfig,
+  ProviderHost,
+  SpoolError,
+} from '@spool/core';
+import type { CommandContext } from '../context.js';
+import { warningSink } from '../host.js';
+
+/** What a trial load of one provider found (see {@link trialLoad}). */
+export interface TrialLoad {
+  /** The entry id the profile will derive for it. */
+  readonly id: string;
+  /** The package directory the loader resolved (it may differ from the one just installed if a nearer copy shadows it). */
+  readonly packageDir: string | undefined;
+  readonly spiVersion: string | undefined;
+  /** Warnings to show (e.g. options still to fill in). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Loads one provider the way `spool run` will, in a throw-away host on a profile holding only `entry`:
+ * resolution from the profile's directory, manifest, SPI negotiation, import, `xpProviderInit`, logon. A
+ * missing or invalid option is not a failure (the user fills options in next); anything else throws.
+ */
+export async function trialLoad(
+  context: CommandContext,
+  profile: Profile,
+  entry: { readonly provider: string; readonly id?: string },
+): Promise<TrialLoad> {
+  const trial = normalizeProfile(
+    { providers: [entry] },
+    { file: profile.file, dir: profile.dir, env: context.env },
+  );
+  const id = trial.providers[0]!.id;
+  const warnings: string[] = [];
+  let packageDir: string | undefined;
+  let spiVersion: string | undefined;
+  try {
+    const host = await ProviderHost.start({ profile: trial, strict: true, logSink: warningSink(context) });
+    packageDir = host.entries[0]?.imported?.package.dir;
+    spiVersion = host.entries[0]?.imported?.spiVersion;
+    await host.stop();
+  } catch (error) {
+    // The provider loaded and initialised; only its options are incomplete, which the user fills in next.
+    if (!isSpoolError(error, ErrorCode.INVALID_OPTIONS)) throw error;
+    warnings.push(
+      `${profile.redactor.text(error.message)}\n  Add its options under the entry "${id}" in ${profile.file}.`,
+    );
+  }
+  return { id, packageDir, spiVersion, warnings };
+}
+
+/** True when a profile entry names package `name` (by its full name, or a short name that expands to it). */
+export function entryNamesPackage(entry: ProviderEntryConfig, name: string): boolean {
+  return !isPathSpec(entry.provider) && candidateNames(entry.provider).includes(name);
+}
+
+/**
+ * The profile entry a user means by `what`: its id, what its `provider` says, or a package name it stands
+ * for. Throws `SPOOL_E_NOT_INSTALLED` naming the entries there are when none matches.
+ */
+export function findProfileEntry(profile: Profile, what: string): ProviderEntryConfig {
+  const found =
+    profile.providers.find((entry) => entry.id === what) ??
+    profile.providers.find((entry) => entry.provider === what) ??
+    profile.providers.find((entry) => entryNamesPackage(entry, what)) ??
+    profile.providers.find((entry) => candidateNames(what).some((name) => entryNamesPackage(entry, name)));
+  if (found) return found;
+  const ids = profile.providers.map((entry) => entry.id);
+  throw new SpoolError(ErrorCode.NOT_INSTALLED, `${profile.file}: no provider entry "${what}"`, {
+    hint:
+      ids.length === 0
+        ? 'The profile has no providers; add one with `spool provider add <name>`.'
+        : `The entries are: ${ids.join(', ')} (\`spool provider list\` shows them).`,
+    details: { file: profile.file, entry: what, entries: ids },
+  });
+}
+
+/** The index of an entry in the profile's `providers` list, from its key path `providers[N]`. */
+export function entryIndex(entry: ProviderEntryConfig): number {
+  const match = /^providers\[(\d+)\]$/.exec(entry.keyPath);
+  if (!match) throw new Error(`unexpected key path ${entry.keyPath}`);
+  return Number(match[1]);
+}
+
+/** What asking a running daemon to reload came to: `null` when no daemon runs for the profile. */
+export type DaemonReload =
+  | { readonly reloaded: true }
+  | { readonly reloaded: false; readonly error: string }
+  | null;
+
+/**
+ * Asks the daemon serving the profile in `profileDir`, if one runs, to reload the profile (after
+ * `provider add|remove|update` changed it), through `POST /reload` on 127.0.0.1 with the bearer token from
+ * `<profileDir>/.spool/daemon.json`. A missing file or a refused connection (a stale file) means no daemon.
+ */
+export async function notifyDaemonReload(profileDir: string): Promise<DaemonReload> {
+  let info: { port?: unknown; token?: unknown };
+  try {
+    info = JSON.parse(await readFile(join(profileDir, '.spool', 'daemon.json'), 'utf8')) as typeof info;
+  } catch {
+    return null;
+  }
+  if (typeof info.port !== 'number' || typeof info.token !== 'string') return null;
+  try {
+    const response = await fetch(`http://127.0.0.1:${info.port}/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${info.token}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    await response.body?.cancel();
+    if (response.ok) return { reloaded: true };
+    return { reloaded: false, error: `the daemon answered HTTP ${response.status} to POST /reload` };
+  } catch (error) {
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    if (code === 'ECONNREFUSED') return null;
+    return { reloaded: false, error: (error as Error).message };
+  }
+}
+
+/** Prints what {@link notifyDaemonReload} came to (nothing when no daemon runs). */
+export function reportDaemonReload(context: CommandContext, reload: DaemonReload): void {
+  if (reload === null || context.options.json) return;
+  if (reload.reloaded) context.out.line('the running daemon reloaded the profile');
+  else
+    context.out.warn(
+      `could not ask the running daemon to reload (${reload.error}); send it SIGHUP or restart it to pick up the change`,
+    );
+}
