@@ -34,6 +34,14 @@ export interface GlobalOptions {
   readonly once: boolean;
   /** `list --limit <n>`, as typed (the command checks it). */
   readonly limit: string | undefined;
+  /** `run --port <n>`: the daemon's API port on 127.0.0.1, as typed (default 0: any free port). */
+  readonly port: string | undefined;
+  /** `status --watch`: refresh until Ctrl-C. */
+  readonly watch: boolean;
+  /** `status --watch --count <n>`: stop after n refreshes, as typed. */
+  readonly count: string | undefined;
+  /** `status --watch --interval <duration>`: time between refreshes, as typed (default 2s). */
+  readonly interval: string | undefined;
   /** `provider add|update --allow-scripts`: let the package manager run the provider's install scripts. */
   readonly allowScripts: boolean;
 }

@@ -22,10 +22,23 @@ export const CliErrorCode = {
   FILE_UNREADABLE: 'SPOOL_E_FILE_UNREADABLE',
   /** `spool store backup` was given a file that exists and was not told to replace it. */
   FILE_EXISTS: 'SPOOL_E_FILE_EXISTS',
+  /** `spool run` found a live daemon on the same profile (its lock file names the pid). */
+  DAEMON_RUNNING: 'SPOOL_E_DAEMON_RUNNING',
+  /** A daemon request came without the bearer token from daemon.json, or with a wrong one. */
+  UNAUTHORIZED: 'SPOOL_E_UNAUTHORIZED',
+  /** The daemon named in daemon.json answered, but not as expected (connection lost, bad reply). */
+  DAEMON_FAILED: 'SPOOL_E_DAEMON_FAILED',
+  /** A daemon request was malformed: bad JSON, missing fields, unknown route or method, too large. */
+  BAD_REQUEST: 'SPOOL_E_BAD_REQUEST',
 } as const;
 
 /** Codes that mean the spooler itself failed rather than the user's input (exit code 3). */
-const FAILURE_CODES = new Set(['SPOOL_E_STORE_FAILED', 'SPOOL_E_STORE_TOO_NEW', 'SPOOL_E_STOPPED']);
+const FAILURE_CODES = new Set([
+  'SPOOL_E_STORE_FAILED',
+  'SPOOL_E_STORE_TOO_NEW',
+  'SPOOL_E_STOPPED',
+  'SPOOL_E_DAEMON_FAILED',
+]);
 
 /**
  * An error the CLI raises itself, shaped like `@spool/core`'s SpoolError (code, message, hint, details) so it

@@ -14,7 +14,7 @@ Usage: spool <command> [options]      (spool <command> --help for one command)
 Commands:
   init [dir]                 write a commented spool.config.yaml (loopback provider) in dir (default: .)
   send                       store a message in the Outbox (the spooler hands it off later)
-  run [--once]               run the spooler in the foreground until Ctrl-C; --once: one pass, then exit
+  run [--once]               run the daemon (spooler + API on 127.0.0.1) until Ctrl-C; --once: one pass
   flush                      deliver now: retry every deferred recipient, then receive, with progress
   list <folder>              the messages of a folder (outbox, sent, inbox, deleted, or a custom one)
   show <id>                  one message: recipients with their outcomes, attachments, text
@@ -31,16 +31,21 @@ Commands:
   provider list              every provider entry: package, version, source, SPI, address types, state
   provider info <name>       one provider: package, source, SPI, address types, accounts, copies
   provider doctor            check every provider: resolution, SPI, claims, shadowed copies, problems
-  status                     the status table: one row per logon
+  status [--watch]           the status table: one row per logon (--watch: refresh until Ctrl-C)
 
 Options:
   --profile <file>           the profile to use (default: search the current directory)
   --json                     machine-readable output on stdout
   --force                    init: replace an existing spool.config.yaml; store backup: replace the file
+  --port <n>                 run: the daemon's API port on 127.0.0.1 (default: any free port)
+  --watch                    status: refresh until Ctrl-C (--interval D, --count N)
   --id <id>                  provider link/add: the entry id (default: derived from the name)
   --allow-scripts            provider add/update: run the provider's install scripts (off by default)
   -h, --help                 this help (after a command: that command's help)
   -v, --version              the CLI version
+
+With a daemon running on the profile (spool run), send, cancel, flush and status go through its API;
+otherwise they work in-process on the store. Every --json output has a JSON Schema in @spool/cli/schemas.
 
 Exit codes: 0 ok, 1 user error (coded, e.g. SPOOL_E_PROFILE_INVALID), 2 usage error, 3 spooler failure.
 Errors are printed as "CODE: message" and "fix: hint". Colours only on a TTY, never with NO_COLOR.`;
@@ -88,8 +93,9 @@ directory). Refuses to replace an existing profile unless --force.
                   (--body TEXT | --body-file FILE) [--attach FILE…] [--delete-after-submit]
                   [--idempotency-key KEY] [--json]
 
-Stores the message in the Outbox and prints its id. It hands nothing off: a running \`spool run\` picks it
-up, or \`spool run --once\` / \`spool flush\` delivers it.
+Stores the message in the Outbox and prints its id. With a daemon running on the profile (\`spool run\`),
+the daemon stores it and hands it off at once. Without one it hands nothing off: \`spool run --once\` or
+\`spool flush\` delivers it.
 
   --from ADDR                the sender (TYPE:rest, e.g. LOOP:me, or an email address)
   --to/--cc/--bcc ADDR       recipients, each option repeatable; at least one --to
@@ -104,14 +110,20 @@ up, or \`spool run --once\` / \`spool flush\` delivers it.
   },
   run: {
     load: async () => (await import('./commands/run.js')).run,
-    options: ['once'],
+    options: ['once', 'port'],
     args: [0, 0],
-    help: `Usage: spool run [--once] [--json]
+    help: `Usage: spool run [--port N] [--json]
+       spool run --once [--json]
 
-Without --once: runs the spooler in the foreground (hand-offs, retries, inbound) and prints one line per
-finished message, until SIGINT or SIGTERM; then stops in order (in-flight hand-offs may finish). A second
-signal hurries: in-flight hand-offs are aborted and stay queued. --json prints one JSON object per line
-({ event: "started" | "finished" | "stopping" | "stopped", … }).
+Without --once: the daemon. Runs the spooler in the foreground (hand-offs, retries, inbound), serves its
+API on 127.0.0.1 (--port N; default any free port) and prints one line per finished message, until SIGINT
+or SIGTERM; then stops in order (in-flight hand-offs may finish). A second signal hurries: in-flight
+hand-offs are aborted and stay queued. SIGHUP reloads the profile (changed entries log off, new ones log on;
+in-flight hand-offs finish first). One daemon per profile: a second one exits 1 with SPOOL_E_DAEMON_RUNNING.
+It writes <profile dir>/.spool/daemon.json (pid, port, bearer token; mode 0600) for the CLI and removes it
+on exit. Logs go to stderr: JSON lines, or readable lines on a terminal (SPOOL_LOG_LEVEL=debug|info|warn|error).
+--json prints one JSON object per line on stdout
+({ event: "started" | "finished" | "reloaded" | "stopping" | "stopped", … }).
 
 With --once: one pass. Every due message gets one hand-off, every receiving logon is polled once, nothing
 waits for a later retry. Prints the counts and what stays queued (id, address, attempts, next attempt,
@@ -125,8 +137,9 @@ Exit code 0 even when recipients failed or were deferred; 3 when the spooler its
     help: `Usage: spool flush [--json]
 
 Delivers now: makes every deferred recipient due, then drives each logon (profile order) until its
-outbound queue is empty, then receives what each logon has waiting. Prints progress lines per logon, then
-the counts and what stays queued. --json prints the report of \`spool run --once --json\` plus
+outbound queue is empty, then receives what each logon has waiting. Shows a progress bar per logon on a
+terminal (progress lines otherwise), then the counts and what stays queued. With a daemon running, the
+daemon flushes (its progress streams to this command). --json prints the report of \`spool run --once --json\` plus
 progress: [{ logonId, direction, done, total }] (the last progress of each logon and direction).`,
   },
   list: {
@@ -167,7 +180,8 @@ Pending recipients, soonest first: message id, subject, address, route, attempts
     help: `Usage: spool cancel <id> [--json]
 
 Cancels a queued message: delivered recipients stay delivered, the others become cancelled (no NDR), and
-the message moves to Deleted. A finished message exits 1 with SPOOL_E_ALREADY_FINISHED.
+the message moves to Deleted (through the daemon when one runs, which aborts an in-flight hand-off).
+A finished message exits 1 with SPOOL_E_ALREADY_FINISHED.
 --json prints the message as \`spool show --json\` does.`,
   },
   move: {
@@ -290,12 +304,15 @@ Every provider entry of the profile: package, version, source, SPI, address type
   },
   status: {
     load: async () => (await import('./commands/status.js')).status,
-    options: [],
+    options: ['watch', 'count', 'interval'],
     args: [0, 0],
-    help: `Usage: spool status [--json]
+    help: `Usage: spool status [--watch [--interval D] [--count N]] [--json]
 
-The status table: one row per logon (provider, SPI, state, counters, last error).
---json prints { daemon: null, rows }.`,
+The status table: one row per logon (provider, SPI, state, counters, last error). With a daemon running on
+the profile it is the daemon's live table; otherwise the providers are started here to read it.
+--watch refreshes every D (seconds, or a duration like 500ms; default 2s) until Ctrl-C, or N times.
+--json prints { daemon, rows }; daemon is null without a daemon, else { pid, port, started, uptime }.
+With --watch --json: one such object per line.`,
   },
 };
 
@@ -366,6 +383,10 @@ export async function main(
       idempotencyKey: values['idempotency-key'],
       once: values.once === true,
       limit: values.limit,
+      port: values.port,
+      watch: values.watch === true,
+      count: values.count,
+      interval: values.interval,
       allowScripts: values['allow-scripts'] === true,
     };
     const context: CommandContext = {
@@ -427,6 +448,10 @@ function parse(argv: readonly string[]) {
       'idempotency-key': { type: 'string' },
       once: { type: 'boolean' },
       limit: { type: 'string' },
+      port: { type: 'string' },
+      watch: { type: 'boolean' },
+      count: { type: 'string' },
+      interval: { type: 'string' },
       'allow-scripts': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },

@@ -127,7 +127,9 @@ export function passReportJson(report: PassReport, redact: Redact): PassReportJs
 }
 
 /** `2 delivered, 1 failed`: the recipients' outcomes, counted. */
-export function outcomeSummary(message: StoredMessage): string {
+export function outcomeSummary(message: {
+  readonly recipients: readonly { readonly outcome: string }[];
+}): string {
   const counts = new Map<string, number>();
   for (const r of message.recipients) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   return (

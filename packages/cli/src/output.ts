@@ -12,6 +12,11 @@ export interface Output {
   error(error: unknown): void;
   /** Styles text when colours are on. */
   readonly style: Styles;
+  /**
+   * Redraws a live block of lines on stdout (progress bars, `status --watch`) when stdout is a terminal;
+   * undefined otherwise, and then callers print plain lines instead. Optional so embedders need not provide it.
+   */
+  readonly live?: (lines: readonly string[]) => void;
 }
 
 /** The few styles the CLI uses. Each returns the text unchanged when colours are off. */
@@ -35,9 +40,21 @@ export function colorsEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv
 export function processOutput(): Output {
   const out = colorsEnabled(process.stdout) ? colours() : plainStyles();
   const err = colorsEnabled(process.stderr) ? colours() : plainStyles();
+  let drawn = 0;
+  // Moves the cursor up over the block drawn last time and clears to the end of the screen, then draws.
+  const live = (lines: readonly string[]) => {
+    process.stdout.write(
+      `${drawn > 0 ? `\u001b[${drawn}F` : ''}\u001b[0J${lines.map((l) => `${l}\n`).join('')}`,
+    );
+    drawn = lines.length;
+  };
   return {
     style: out,
-    line: (text = '') => process.stdout.write(`${text}\n`),
+    ...(process.stdout.isTTY ? { live } : {}),
+    line: (text = '') => {
+      drawn = 0;
+      process.stdout.write(`${text}\n`);
+    },
     json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     warn: (text) => process.stderr.write(`${err.yellow('warning:')} ${text}\n`),
     error: (error) => {

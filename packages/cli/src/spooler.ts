@@ -23,9 +23,9 @@ export function spoolerSink(context: CommandContext): LogSink {
  */
 export async function openSpooler(
   context: CommandContext,
-  options: { autoStart: boolean },
+  options: { autoStart: boolean; profile?: Profile },
 ): Promise<{ spooler: Spooler; profile: Profile }> {
-  const profile = await loadCliProfile(context);
+  const profile = options.profile ?? (await loadCliProfile(context));
   const spooler = await createSpooler({
     profile,
     builtins: builtinProviders(),
@@ -35,12 +35,19 @@ export async function openSpooler(
   return { spooler, profile };
 }
 
-/** Runs `work` with a spooler that only stores (autoStart false), and stops it afterwards. */
+/**
+ * Runs `work` with a spooler that only stores (autoStart false), and stops it afterwards. `loaded`: the
+ * profile when the caller has loaded it already (to look for a daemon first).
+ */
 export async function withSpooler<T>(
   context: CommandContext,
   work: (spooler: Spooler, profile: Profile) => Promise<T>,
+  loaded?: Profile,
 ): Promise<T> {
-  const { spooler, profile } = await openSpooler(context, { autoStart: false });
+  const { spooler, profile } = await openSpooler(context, {
+    autoStart: false,
+    ...(loaded ? { profile: loaded } : {}),
+  });
   try {
     return await work(spooler, profile);
   } finally {

@@ -447,7 +447,12 @@ describe('spool run (foreground)', () => {
       expect(await nextEvent()).toMatchObject({ event: 'stopping', signal: 'SIGINT', mode: 'orderly' });
       expect(await nextEvent()).toEqual({ event: 'stopped' });
       expect(await exited).toBe(0);
-      expect(stderr).toBe('');
+      // The daemon logs JSON lines on stderr (not a terminal): nothing above info.
+      const records = stderr
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { level: string });
+      expect(records.filter((record) => record.level !== 'info')).toEqual([]);
     } finally {
       child.kill('SIGKILL');
     }

@@ -1,6 +1,14 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Spooler, StoredMessage } from '@spool/core';
 import type { Command, CommandContext } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { DaemonSpooler } from '../daemon/daemon.js';
+import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from '../daemon/files.js';
+import { createDaemonLogger } from '../daemon/log.js';
+import { createDaemonServer } from '../daemon/server.js';
+import { CliError, CliErrorCode, ExitCode, usageError } from '../errors.js';
+import { loadCliProfile } from '../host.js';
 import {
   clip,
   formatTime,
@@ -15,7 +23,11 @@ import { openSpooler } from '../spooler.js';
  * `spool run --once`: one pass (every due message gets one hand-off, every receiving logon is polled once),
  * then a report. `spool run`: the spooler in the foreground until SIGINT/SIGTERM.
  */
-export const run: Command = (context) => (context.options.once ? runOnce(context) : runForeground(context));
+export const run: Command = async (context) => {
+  if (context.options.port !== undefined && context.options.once)
+    throw usageError('--port goes with `spool run` without --once (a pass serves no API)');
+  return context.options.once ? runOnce(context) : runForeground(context);
+};
 
 /** The spooler's own row: a pass that failed inside (the store, say) leaves its error there. */
 function spoolerFailure(spooler: Spooler): { code: string; message: string } | undefined {
@@ -34,7 +46,7 @@ async function runOnce(context: CommandContext): Promise<number> {
     await spooler.stop();
   }
   const json = passReportJson(report, redactorOf(profile));
-  if (options.json) out.json(failure ? { ...json, error: failure } : json);
+  if (options.json) out.json({ ...json, error: failure ?? null });
   else printPassReport(out, json);
   if (failure) {
     out.error(Object.assign(new Error(failure.message), { code: failure.code }));
@@ -70,55 +82,134 @@ function event(
   else context.out.line(context.out.style.dim(text));
 }
 
+/** The `--port` value: 0 (any free port) by default. */
+function portOf(context: CommandContext): number {
+  const text = context.options.port;
+  if (text === undefined) return 0;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535)
+    throw usageError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
 /**
- * The foreground spooler. The first SIGINT/SIGTERM stops it in order (in-flight hand-offs may finish), a
- * second one hurries (aborts them; their messages stay queued). Resolves once the spooler has stopped.
+ * The daemon: the spooler in the foreground plus its HTTP API on 127.0.0.1. One per profile (a lock file);
+ * daemon.json (pid, port, token; mode 0600) tells the CLI how to reach it and is removed on exit.
+ * The first SIGINT/SIGTERM stops it in order (in-flight hand-offs may finish), a second one hurries (aborts
+ * them; their messages stay queued); SIGHUP reloads the profile. Resolves once everything has stopped.
  */
 async function runForeground(context: CommandContext): Promise<number> {
-  const { spooler, profile } = await openSpooler(context, { autoStart: true });
-  // The spooler's own timers are unref'd (a library must not hold a process open); a foreground run must.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  const off = spooler.on('finished', (message) =>
-    finishedLine(context, { ...message, finishedAt: Date.now() }),
-  );
+  const port = portOf(context);
+  const profile = await loadCliProfile(context);
+  const releaseLock = acquireDaemonLock(profile.dir, profile.file);
+  let daemon: DaemonSpooler | undefined;
+  let server: Server | undefined;
+  let infoFile: string | undefined;
+  const logger = await createDaemonLogger(() => daemon?.profile.redactor ?? profile.redactor, context.env);
   let signals = 0;
-  let stopped: Promise<void> | undefined;
-  const { promise: done, resolve } = Promise.withResolvers<void>();
-  const onSignal = (signal: NodeJS.Signals) => {
+  const { promise: stopRequested, resolve: requestStop } = Promise.withResolvers<'orderly' | 'hurry'>();
+  const onStop = (signal: NodeJS.Signals) => {
     signals += 1;
-    if (signals === 1) {
-      event(context, 'stopping', `${signal}: stopping (in-flight hand-offs may finish; again to hurry)`, {
-        signal,
-        mode: 'orderly',
-      });
-      stopped = spooler.stop();
-    } else {
-      event(context, 'stopping', `${signal}: hurrying (in-flight hand-offs are aborted and stay queued)`, {
-        signal,
-        mode: 'hurry',
-      });
-      stopped = spooler.stop({ mode: 'hurry' });
-    }
-    void stopped.then(resolve, resolve);
+    const mode = signals === 1 ? 'orderly' : 'hurry';
+    event(
+      context,
+      'stopping',
+      mode === 'orderly'
+        ? `${signal}: stopping (in-flight hand-offs may finish; again to hurry)`
+        : `${signal}: hurrying (in-flight hand-offs are aborted and stay queued)`,
+      { signal, mode },
+    );
+    logger.info({ signal, mode }, 'stopping');
+    if (mode === 'orderly') requestStop(mode);
+    else void daemon?.stop('hurry');
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const logons = spooler.host.logons().map((handle) => handle.id);
-  event(
-    context,
-    'started',
-    `spool: running with ${logons.length === 0 ? 'no logons' : logons.join(', ')}; store ${profile.store.path}; Ctrl-C to stop`,
-    { logons, store: profile.store.path, pid: process.pid },
-  );
+  const onReload = () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading the profile');
+    daemon?.reload().then(
+      (report) =>
+        event(context, 'reloaded', `SIGHUP: reloaded; logons ${report.logons.join(', ') || 'none'}`, {
+          ...report,
+        }),
+      (error: unknown) =>
+        logger.error(
+          { code: (error as { code?: string }).code },
+          `reload failed: ${(error as Error).message}`,
+        ),
+    );
+  };
+  process.on('SIGINT', onStop);
+  process.on('SIGTERM', onStop);
+  process.on('SIGHUP', onReload);
   try {
-    await done;
-    await stopped;
+    daemon = await DaemonSpooler.start(context, profile, logger, (message) =>
+      finishedLine(context, { ...message, finishedAt: Date.now() }),
+    );
+    const started = new Date();
+    const token = randomBytes(32).toString('base64url');
+    const running = daemon;
+    const http = createDaemonServer({
+      daemon: running,
+      token,
+      logger,
+      pid: process.pid,
+      started,
+      port: () => (http.address() as AddressInfo | null)?.port ?? 0,
+    });
+    server = http;
+    await listen(http, port);
+    const bound = (http.address() as AddressInfo).port;
+    infoFile = writeDaemonInfo(profile.dir, {
+      pid: process.pid,
+      port: bound,
+      token,
+      started: started.toISOString(),
+      profile: profile.file ?? null,
+    });
+    const logons = running.now.host.logons().map((handle) => handle.id);
+    logger.info({ port: bound, logons, store: profile.store.path, daemonFile: infoFile }, 'daemon started');
+    event(
+      context,
+      'started',
+      `spool: running with ${logons.length === 0 ? 'no logons' : logons.join(', ')}; API on 127.0.0.1:${bound}; store ${profile.store.path}; Ctrl-C to stop`,
+      { logons, store: profile.store.path, pid: process.pid, port: bound },
+    );
+    const mode = await stopRequested;
+    // Clients stop routing here first; requests already in flight still get their answers.
+    removeDaemonInfo(profile.dir);
+    await running.stop(mode);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    off();
-    clearInterval(keepAlive);
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
+    process.off('SIGHUP', onReload);
+    // Idempotent: after a signal this waits for that stop; after a failure while starting it stops here.
+    await daemon?.stop('orderly');
+    if (server) await close(server);
+    removeDaemonInfo(profile.dir);
+    releaseLock();
   }
+  logger.info('daemon stopped');
   event(context, 'stopped', 'spool: stopped');
   return ExitCode.OK;
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new CliError(CliErrorCode.USAGE, `port ${port} on 127.0.0.1 is in use`, {
+              hint: 'Pick another --port, or leave it out to take any free port (daemon.json tells the CLI which).',
+            })
+          : error,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { type AttachmentInput, SpoolError } from '@spool/core';
 import type { Command } from '../context.js';
+import type { SubmitBody } from '../daemon/server.js';
+import { viaDaemon } from '../daemon-client.js';
 import { CliErrorCode, ExitCode, usageError } from '../errors.js';
+import { loadCliProfile } from '../host.js';
 import { withSpooler } from '../spooler.js';
 
 /** What `spool send --json` prints. */
@@ -47,8 +50,9 @@ function readArgumentFile(cwd: string, file: string, option: string): Buffer {
 }
 
 /**
- * `spool send`: stores one message in the Outbox and prints its id. The spooler is created with
- * `autoStart: false`, so nothing is handed off here; `spool run` (or a running daemon) delivers it.
+ * `spool send`: stores one message in the Outbox and prints its id. With a daemon running on the profile it
+ * goes through the daemon's API (`POST /messages`), which starts handing it off at once. Otherwise the
+ * spooler is created here with `autoStart: false`, so nothing is handed off; `spool run` delivers it later.
  */
 export const send: Command = async (context) => {
   const { options, out, cwd } = context;
@@ -68,19 +72,28 @@ export const send: Command = async (context) => {
     content: new Uint8Array(readArgumentFile(cwd, file, '--attach')),
   }));
 
-  const result: SendReport = await withSpooler(context, (spooler) =>
-    spooler.submit({
-      from,
-      to: options.to,
-      cc: options.cc,
-      bcc: options.bcc,
-      subject,
-      text,
-      attachments,
-      deleteAfterSubmit: options.deleteAfterSubmit,
-      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-    }),
-  );
+  const input = {
+    from,
+    to: options.to,
+    cc: options.cc,
+    bcc: options.bcc,
+    subject,
+    text,
+    deleteAfterSubmit: options.deleteAfterSubmit,
+    ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+  };
+  const profile = await loadCliProfile(context);
+  // A running daemon stores it (and starts handing it off at once); without one, a store-only spooler here.
+  const body: SubmitBody = {
+    ...input,
+    attachments: attachments.map(({ content, ...rest }) => ({
+      ...rest,
+      contentBase64: Buffer.from(content).toString('base64'),
+    })),
+  };
+  const result: SendReport =
+    (await viaDaemon(profile, (daemon) => daemon.request<SendReport>('POST', '/messages', body))) ??
+    (await withSpooler(context, (spooler) => spooler.submit({ ...input, attachments }), profile));
   if (options.json) out.json(result);
   else {
     out.line(result.id);

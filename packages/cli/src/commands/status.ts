@@ -1,57 +1,125 @@
-import type { StatusRow } from '@spool/core';
-import type { Command } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Profile, parseDuration, type StatusRow } from '@spool/core';
+import type { Command, CommandContext } from '../context.js';
+import type { DaemonStatus } from '../daemon/server.js';
+import { findDaemon } from '../daemon-client.js';
+import { ExitCode, usageError } from '../errors.js';
 import { loadCliProfile, startHost } from '../host.js';
 import { table } from '../output.js';
 
-/** What `spool status --json` prints. `daemon` is null until the daemon exists; then it describes it. */
+/** What `spool status --json` prints. `daemon` is null when no daemon runs on the profile. */
 export interface StatusReport {
-  readonly daemon: null;
+  readonly daemon: DaemonStatus['daemon'] | null;
   readonly rows: readonly StatusRow[];
 }
 
+/** `status --watch` refreshes this often without --interval. */
+const DEFAULT_INTERVAL_MS = 2_000;
+
 /**
- * `spool status`: starts the providers of the profile in this process, prints the status table, and stops
- * them again. (With a running daemon it will ask the daemon instead.)
+ * The status table. With a daemon running on the profile it is the daemon's (`GET /status`: its live logons
+ * and counters); otherwise the providers of the profile are started in this process, read, and stopped.
  */
-export const status: Command = async (context) => {
-  const { out, options } = context;
-  const profile = await loadCliProfile(context);
+async function statusReport(context: CommandContext, profile: Profile): Promise<StatusReport> {
+  const daemon = await findDaemon(profile);
+  if (daemon) return daemon.request<DaemonStatus>('GET', '/status');
   const host = await startHost(context, profile);
-  let rows: StatusRow[];
   try {
-    rows = host.statusTable.rows();
+    return { daemon: null, rows: host.statusTable.rows() };
   } finally {
     await host.stop();
   }
-  if (options.json) {
-    const report: StatusReport = { daemon: null, rows };
-    out.json(report);
+}
+
+function watchOptions(context: CommandContext): { count: number; intervalMs: number } {
+  const { count, interval, watch } = context.options;
+  if (!watch && (count !== undefined || interval !== undefined))
+    throw usageError('--count and --interval go with --watch', 'Example: spool status --watch --interval 5s');
+  let times = Number.POSITIVE_INFINITY;
+  if (count !== undefined) {
+    times = Number(count);
+    if (!/^\d+$/.test(count) || times < 1)
+      throw usageError(`--count must be a whole number of at least 1, got ${JSON.stringify(count)}`);
+  }
+  let intervalMs = DEFAULT_INTERVAL_MS;
+  if (interval !== undefined) {
+    // A bare number is seconds, as in watch(1); otherwise a duration (500ms, 5s, 1m).
+    const parsed = /^\d+(\.\d+)?$/.test(interval) ? Number(interval) * 1000 : parseDuration(interval);
+    if (parsed === undefined || parsed < 100)
+      throw usageError(
+        `--interval must be at least 100ms (seconds, or a duration like 500ms or 5s), got ${JSON.stringify(interval)}`,
+      );
+    intervalMs = parsed;
+  }
+  return { count: times, intervalMs };
+}
+
+/**
+ * `spool status [--watch [--count N] [--interval D]]`: the status table once, or refreshed until Ctrl-C (or
+ * N refreshes). On a terminal the table is redrawn in place; otherwise each refresh is printed in full
+ * (with --json: one JSON object per line).
+ */
+export const status: Command = async (context) => {
+  const { out, options } = context;
+  const { count, intervalMs } = watchOptions(context);
+  const profile = await loadCliProfile(context);
+  if (!options.watch) {
+    const report = await statusReport(context, profile);
+    if (options.json) out.json(report);
+    else for (const line of statusLines(context, report)) out.line(line);
     return ExitCode.OK;
   }
-  if (rows.length === 0) {
-    out.line('no providers in the profile');
-    return ExitCode.OK;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (let i = 0; i < count && !stop.signal.aborted; i++) {
+      const report = await statusReport(context, profile);
+      if (options.json) out.line(JSON.stringify(report));
+      else {
+        const lines = [
+          out.style.dim(`${new Date().toISOString()}  every ${intervalMs / 1000}s; Ctrl-C to stop`),
+          ...statusLines(context, report),
+        ];
+        if (out.live) out.live(lines);
+        else for (const line of [...lines, '']) out.line(line);
+      }
+      if (i + 1 < count) await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  const s = out.style;
-  const lines = table([
-    ['ID', 'PROVIDER', 'SPI', 'STATE', 'IN', 'OUT', 'SENT', 'FAILED', 'DEFERRED', 'RECEIVED', 'TEXT'].map(
-      (h) => s.bold(h),
-    ),
-    ...rows.map((row) => [
-      row.id,
-      row.provider ? `${row.provider.name}@${row.provider.version}` : '-',
-      row.spiVersion ?? '-',
-      row.failure ? s.red('failure') : row.available ? s.green('available') : row.offline ? 'offline' : '-',
-      row.inbound.enabled ? 'on' : 'off',
-      row.outbound.enabled ? 'on' : 'off',
-      String(row.counters.sent),
-      String(row.counters.failed),
-      String(row.counters.deferred),
-      String(row.counters.received),
-      row.lastError ? `${row.text} (${s.red(row.lastError.code)}: ${row.lastError.message})` : row.text,
-    ]),
-  ]);
-  for (const line of lines) out.line(line);
   return ExitCode.OK;
 };
+
+function statusLines(context: CommandContext, report: StatusReport): string[] {
+  const s = context.out.style;
+  const { daemon, rows } = report;
+  const head = daemon
+    ? `daemon: pid ${daemon.pid}, 127.0.0.1:${daemon.port}, up ${daemon.uptime}s (since ${daemon.started})`
+    : 'daemon: none (the providers were started in this process to read their status)';
+  if (rows.length === 0) return [head, 'no providers in the profile'];
+  return [
+    s.dim(head),
+    ...table([
+      ['ID', 'PROVIDER', 'SPI', 'STATE', 'IN', 'OUT', 'SENT', 'FAILED', 'DEFERRED', 'RECEIVED', 'TEXT'].map(
+        (h) => s.bold(h),
+      ),
+      ...rows.map((row) => [
+        row.id,
+        row.provider ? `${row.provider.name}@${row.provider.version}` : '-',
+        row.spiVersion ?? '-',
+        row.failure ? s.red('failure') : row.available ? s.green('available') : row.offline ? 'offline' : '-',
+        row.inbound.enabled ? 'on' : 'off',
+        row.outbound.enabled ? 'on' : 'off',
+        String(row.counters.sent),
+        String(row.counters.failed),
+        String(row.counters.deferred),
+        String(row.counters.received),
+        row.lastError ? `${row.text} (${s.red(row.lastError.code)}: ${row.lastError.message})` : row.text,
+      ]),
+    ]),
+  ];
+}

@@ -1,0 +1,168 @@
+import { createSpooler, type Profile, type Spooler, type StoredMessage } from '@spool/core';
+import type { Logger } from 'pino';
+import { builtinProviders } from '../builtins.js';
+import type { CommandContext } from '../context.js';
+import { loadCliProfile } from '../host.js';
+import { loggerSink } from './log.js';
+import { DaemonMetrics } from './metrics.js';
+import { diffProfiles, type ProfileDiff } from './profile-diff.js';
+
+/** What `POST /reload` (and SIGHUP) report. */
+export interface ReloadReport extends ProfileDiff {
+  /** The logons running after the reload. */
+  readonly logons: readonly string[];
+}
+
+/**
+ * The spooler a daemon runs, and its reloads.
+ *
+ * A reload loads and checks the new profile first (a broken profile leaves the running spooler alone), then
+ * stops the running spooler orderly — new hand-offs stop, in-flight ones finish on their old logons, then
+ * every logon logs off in order — and creates a spooler on the new profile, which logs every entry on. So
+ * unchanged entries are logged off and on again too: one code path for start, stop and reload, no half-old
+ * half-new host, and a provider's listener (an SMTP port, say) is released before its successor binds it.
+ * Requests that arrive meanwhile wait for the new spooler; nothing accepted is lost (it is in the store).
+ */
+export class DaemonSpooler {
+  readonly metrics = new DaemonMetrics();
+  readonly #context: CommandContext;
+  readonly #logger: Logger;
+  readonly #onFinished: (message: StoredMessage) => void;
+  #spooler: Spooler;
+  #profile: Profile;
+  #detach: () => void;
+  /** Settles when the spooler may be used: during a reload, when the new one is up. */
+  #ready: Promise<void> = Promise.resolve();
+  #stopped: Promise<void> | undefined;
+
+  private constructor(
+    context: CommandContext,
+    logger: Logger,
+    onFinished: (message: StoredMessage) => void,
+    spooler: Spooler,
+  ) {
+    this.#context = context;
+    this.#logger = logger;
+    this.#onFinished = onFinished;
+    this.#spooler = spooler;
+    this.#profile = spooler.profile;
+    this.#detach = this.#attach(spooler);
+  }
+
+  /** Logs on every provider of `profile` and starts delivering. */
+  static async start(
+    context: CommandContext,
+    profile: Profile,
+    logger: Logger,
+    onFinished: (message: StoredMessage) => void,
+  ): Promise<DaemonSpooler> {
+    const spooler = await DaemonSpooler.#create(profile, logger);
+    return new DaemonSpooler(context, logger, onFinished, spooler);
+  }
+
+  static #create(profile: Profile, logger: Logger): Promise<Spooler> {
+    return createSpooler({
+      profile,
+      builtins: builtinProviders(),
+      logSink: loggerSink(logger),
+      autoStart: true,
+    });
+  }
+
+  /** The profile in use (the redactor of the logger follows it). */
+  get profile(): Profile {
+    return this.#profile;
+  }
+
+  /** The running spooler, once any reload in progress has finished. */
+  async current(): Promise<Spooler> {
+    await this.#ready;
+    return this.#spooler;
+  }
+
+  /** The running spooler right now, also mid-reload (for status and metrics, which must never wait). */
+  get now(): Spooler {
+    return this.#spooler;
+  }
+
+  #attach(spooler: Spooler): () => void {
+    const providers = new Map(
+      spooler.host.logons().map((handle) => [handle.id, handle.entry.config.provider]),
+    );
+    const providerOf = (logon: string) => {
+      const row = spooler.status().find((r) => r.id === logon);
+      return row?.provider?.name ?? providers.get(logon) ?? logon.split('/')[0] ?? logon;
+    };
+    return spooler.on('finished', (message) => {
+      this.metrics.observeFinished(message, Date.now(), providerOf);
+      this.#onFinished(message);
+    });
+  }
+
+  /**
+   * Reloads the profile from its file. Reloads run one at a time; a stopped daemon refuses. Throws the
+   * profile's coded error when the new profile cannot be loaded (the running spooler then stays as it was).
+   */
+  reload(): Promise<ReloadReport> {
+    const run = this.#ready.then(() => this.#reload());
+    this.#ready = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #reload(): Promise<ReloadReport> {
+    if (this.#stopped) throw Object.assign(new Error('the daemon is stopping'), { code: 'SPOOL_E_STOPPED' });
+    let next: Profile;
+    try {
+      next = await loadCliProfile(this.#context);
+    } catch (error) {
+      this.metrics.observeReload((error as { code?: string }).code ?? 'error');
+      throw error;
+    }
+    const diff = diffProfiles(this.#profile, next);
+    this.#logger.info(
+      { added: diff.added, removed: diff.removed, changed: diff.changed, unchanged: diff.unchanged },
+      'reload: stopping the running spooler (in-flight hand-offs finish on their old logons)',
+    );
+    const old = this.#spooler;
+    this.#detach();
+    await old.stop({ mode: 'orderly' });
+    let spooler: Spooler;
+    try {
+      spooler = await DaemonSpooler.#create(next, this.#logger);
+    } catch (error) {
+      // The new profile loaded but its spooler could not start (the store, say): go back to the old one.
+      this.#logger.error(
+        { code: (error as { code?: string }).code },
+        `reload failed, restarting on the previous profile: ${(error as Error).message}`,
+      );
+      this.metrics.observeReload((error as { code?: string }).code ?? 'error');
+      this.#spooler = await DaemonSpooler.#create(this.#profile, this.#logger);
+      this.#detach = this.#attach(this.#spooler);
+      throw error;
+    }
+    this.#spooler = spooler;
+    this.#profile = next;
+    this.#detach = this.#attach(spooler);
+    this.metrics.observeReload('ok');
+    const logons = spooler.host.logons().map((handle) => handle.id);
+    this.#logger.info({ logons }, 'reload: done');
+    return { ...diff, logons };
+  }
+
+  /** Stops the spooler (after a reload in progress). A later call with `hurry` cuts an orderly wait short. */
+  stop(mode: 'orderly' | 'hurry' = 'orderly'): Promise<void> {
+    if (this.#stopped) {
+      if (mode === 'hurry') void this.#spooler.stop({ mode: 'hurry' });
+      return this.#stopped;
+    }
+    this.#stopped = (async () => {
+      await this.#ready;
+      await this.#spooler.stop({ mode });
+      this.#detach();
+    })();
+    return this.#stopped;
+  }
+}
