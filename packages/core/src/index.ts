@@ -70,6 +70,8 @@ export { SCHEMA_VERSION } from './store/sqlite/schema.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export {
   type Claim,
+  type Disposition,
+  type FinishPlan,
   FOLDERS,
   type FolderName,
   type MessageState,
@@ -77,6 +79,8 @@ export {
   type NewMessage,
   type RecipientState,
   type RecipientUpdate,
+  type SettleOptions,
+  type SettleResult,
   type StoredMessage,
   type StoredRecipient,
 } from './store/types.js';

@@ -1,5 +1,3 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   InboundMessage,
@@ -17,41 +15,46 @@ import type {
 import type { LoopbackOptions } from './options.js';
 import { loopbackPreprocessor } from './preprocessor.js';
 
-/** How many queued copies one `startMessage` call saves at once. */
-const RECEIVE_BATCH = 64;
+/** How many waiting copies one `startMessage` call saves at once. */
+const RECEIVE_BATCH = 256;
 
-/** A delivered message waiting in the hand-off queue, as written to disk (attachments base64). */
-interface QueuedDelivery extends Omit<InboundMessage, 'attachments' | 'receivedAt'> {
-  attachments: { filename: string; contentType: string; content: string; contentId?: string }[];
+/** A delivered copy waiting for the host to take it through the inbound path, and the hand-off awaiting that. */
+interface WaitingCopy {
+  readonly copy: InboundMessage;
+  readonly stored: () => void;
+  readonly refused: (error: unknown) => void;
+  /** True once the hand-off gave up (aborted): the copy must not be saved any more. */
+  withdrawn: boolean;
 }
 
 /**
- * Opens a loopback logon. Delivery goes through the inbound path on purpose: `submitMessage` writes each
- * delivered copy to a queue directory (surviving a crash of this process), then `notifyNewMail()` makes the
- * host call `startMessage`, which saves the copy into the Inbox and only then deletes the file.
+ * Opens a loopback logon. Delivery goes through the inbound path on purpose, and is synchronous with it:
+ * `submitMessage` queues one copy per recipient in memory, calls `notifyNewMail()`, and reports the recipient
+ * delivered only after the host's `startMessage` sink has stored the copy in the Inbox. So "delivered" means
+ * "in the Inbox", and no file or process state is needed to survive a crash: a crash before the save leaves
+ * the message in the Outbox (it is handed off again), and a crash after the save but before the outcome was
+ * recorded is caught by the copy's idempotency key (message id + recipient id), so the Inbox never gets the
+ * same copy twice.
  */
 export async function openLoopbackLogon(
   support: TransportSupport,
   section: LogonSection<LoopbackOptions>,
 ): Promise<TransportLogon> {
   const options = section.options;
-  const queueDir = join(support.dataDir, 'deliveries');
-  await mkdir(queueDir, { recursive: true });
-  // Copies left by a previous run are delivered first (they were already reported delivered).
-  const pending: string[] = (await readdir(queueDir)).filter((name) => name.endsWith('.json')).sort();
+  const waiting: WaitingCopy[] = [];
   let failuresLeft = options.failNext ?? 0;
-  let sequence = 0;
 
-  support.registerPreprocessor(loopbackPreprocessor(support.logonId));
+  support.registerPreprocessor(
+    loopbackPreprocessor(support.logonId, support.dataDir, options.traceFiles ?? false),
+  );
   support.modifyStatusRow({
     identity: `loopback:${section.account}`,
     text: 'ready',
     available: true,
   });
-  if (pending.length > 0) support.notifyNewMail();
 
-  async function enqueue(message: OutboundMessage, recipient: OutboundRecipient): Promise<void> {
-    const copy: QueuedDelivery = {
+  function copyFor(message: OutboundMessage, recipient: OutboundRecipient): InboundMessage {
+    return {
       ...(message.from === undefined ? {} : { from: message.from }),
       recipients: message.recipients
         .filter((r) => r.type !== 'bcc' || r.id === recipient.id)
@@ -59,22 +62,41 @@ export async function openLoopbackLogon(
       subject: message.subject,
       ...(message.text === undefined ? {} : { text: message.text }),
       ...(message.html === undefined ? {} : { html: message.html }),
-      attachments: message.attachments.map((a) => ({
-        filename: a.filename,
-        contentType: a.contentType,
-        content: Buffer.from(a.content).toString('base64'),
-        ...(a.contentId === undefined ? {} : { contentId: a.contentId }),
-      })),
+      attachments: message.attachments,
       messageClass: message.messageClass,
       properties: { ...message.properties, 'x-spool-loopback-to': recipient.address },
       messageId: message.messageId,
+      // One copy per message and recipient, ever: a hand-off repeated after a crash is not delivered twice.
+      idempotencyKey: `${message.id}:${recipient.id}`,
     };
-    // Sortable names keep the queue FIFO; write-then-rename so a crash never leaves half a file.
-    const name = `${Date.now().toString(36).padStart(9, '0')}-${(sequence++).toString(36).padStart(6, '0')}-${message.id}-${recipient.id}.json`;
-    const temporary = join(queueDir, `${name}.tmp`);
-    await writeFile(temporary, JSON.stringify(copy));
-    await rename(temporary, join(queueDir, name));
-    pending.push(name);
+  }
+
+  /** Queues the copies and resolves once the host stored every one of them (or rejects on abort / refusal). */
+  function deliver(copies: readonly InboundMessage[], signal: AbortSignal): Promise<void> {
+    const entries: WaitingCopy[] = [];
+    const all = copies.map(
+      (copy) =>
+        new Promise<void>((stored, refused) => {
+          const entry: WaitingCopy = { copy, stored, refused, withdrawn: false };
+          entries.push(entry);
+          waiting.push(entry);
+        }),
+    );
+    const onAbort = () => {
+      for (const entry of entries) {
+        entry.withdrawn = true;
+        entry.refused(signal.reason);
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    support.notifyNewMail();
+    return Promise.all(all).then(
+      () => signal.removeEventListener('abort', onAbort),
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        throw error;
+      },
+    );
   }
 
   function outcomeFor(recipient: OutboundRecipient): RecipientOutcome {
@@ -83,17 +105,6 @@ export async function openLoopbackLogon(
       return { status: 'failed', reason: `loopback rejects ${recipient.value}` };
     }
     return { status: 'delivered' };
-  }
-
-  async function receive(sink: InboundSink, name: string): Promise<void> {
-    const path = join(queueDir, name);
-    const copy = JSON.parse(await readFile(path, 'utf8')) as QueuedDelivery;
-    await sink.save({
-      ...copy,
-      idempotencyKey: name, // a crash between save and rm must not deliver the copy twice
-      attachments: copy.attachments.map((a) => ({ ...a, content: Buffer.from(a.content, 'base64') })),
-    });
-    await rm(path, { force: true }); // acknowledged only after the host stored it
   }
 
   return {
@@ -117,28 +128,32 @@ export async function openLoopbackLogon(
         };
       }
       const outcomes: Record<string, RecipientOutcome> = {};
+      const copies: InboundMessage[] = [];
       for (const recipient of recipients) {
         const outcome = outcomeFor(recipient);
-        if (outcome.status === 'delivered') await enqueue(message, recipient);
+        if (outcome.status === 'delivered') copies.push(copyFor(message, recipient));
         outcomes[recipient.id] = outcome;
       }
-      if (pending.length > 0) support.notifyNewMail();
+      if (copies.length > 0) await deliver(copies, context.signal);
       return { recipients: outcomes };
     },
 
     async poll() {
-      return pending.length > 0;
+      return waiting.length > 0;
     },
 
     async startMessage(sink: InboundSink): Promise<StartMessageResult> {
       // Up to a batch of copies at once: the host commits concurrent saves in one transaction.
-      const batch = pending.splice(0, RECEIVE_BATCH);
-      const results = await Promise.allSettled(batch.map((name) => receive(sink, name)));
-      const failed = batch.filter((_, i) => results[i]?.status === 'rejected');
-      pending.unshift(...failed); // not stored: keep the source, deliver it on a later pass
-      const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (firstError) throw firstError.reason;
-      return { more: pending.length > 0 };
+      const batch = waiting.splice(0, RECEIVE_BATCH).filter((entry) => !entry.withdrawn);
+      await Promise.all(
+        batch.map((entry) =>
+          // A copy the host refused fails its hand-off, which the spooler retries later.
+          sink
+            .save(entry.copy)
+            .then(() => entry.stored(), entry.refused),
+        ),
+      );
+      return { more: waiting.length > 0 };
     },
 
     async transportLogoff() {

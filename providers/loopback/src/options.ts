@@ -14,6 +14,8 @@ export interface LoopbackOptions {
   latencyMs?: number;
   /** How many hand-offs may run at once. */
   maxInFlight?: number;
+  /** Leave a marker file per preprocess run (removed by removePreprocessInfo), to check the pairing on disk. */
+  traceFiles?: boolean;
 }
 
 /** JSON Schema (2020-12) of {@link LoopbackOptions}; the host validates the profile section against it. */
@@ -59,6 +61,12 @@ export const optionsSchema = {
       minimum: 1,
       default: 16,
       description: 'How many hand-offs may run at once.',
+    },
+    traceFiles: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Leave a marker file per preprocess run in the data directory, removed by removePreprocessInfo (to check the pairing on disk).',
     },
   },
 } as const;

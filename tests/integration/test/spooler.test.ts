@@ -5,8 +5,9 @@ import { ORIGINAL_MESSAGE_TYPE, SqliteStore } from '@spool/core';
 import { describe, expect, it } from 'vitest';
 import { fakeClock, profileDir, spoolerIn } from './helpers.js';
 
+// traceFiles: the loopback preprocessor leaves a marker per run, so pairing is checked on disk.
 const loopback = (options: Record<string, unknown> = {}) => ({
-  providers: [{ provider: 'loopback', options }],
+  providers: [{ provider: 'loopback', options: { traceFiles: true, ...options } }],
 });
 const markers = (dir: string) => {
   const markerDir = join(dir, '.spool', 'data', 'loopback', 'default', 'preprocess');

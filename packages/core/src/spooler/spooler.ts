@@ -17,6 +17,8 @@ import { normalizeProfile, type Profile, type ProfileInput } from '../profile/pr
 import { blankRow } from '../status/status-table.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import {
+  type Disposition,
+  type FinishPlan,
   FOLDERS,
   type MessageStore,
   type NewMessage,
@@ -130,6 +132,7 @@ export class Spooler implements AsyncDisposable {
   readonly #instance: string;
   readonly #events = new EventEmitter<{ change: []; finished: [StoredMessage]; progress: [FlushProgress] }>();
   readonly #inFlight = new Map<string, InFlight>(); // key: messageId + route
+  readonly #inFlightCount = new Map<string, number>(); // route → hand-offs in #inFlight
   readonly #inbound = new Map<string, Promise<void>>(); // logonId → running receive loop
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #pass: Counts = { delivered: 0, failed: 0, deferred: 0, received: 0 };
@@ -200,7 +203,9 @@ export class Spooler implements AsyncDisposable {
   async submit(input: SubmitInput): Promise<{ id: string; messageId: string; duplicate: boolean }> {
     this.#assertRunning();
     const now = this.#clock.now();
-    const message = toNewMessage(input, newMessageId(now), now, this.profile.defaultAddressType);
+    const message = this.#routed(
+      toNewMessage(input, newMessageId(now), now, this.profile.defaultAddressType),
+    );
     const { id, duplicate } = await this.store.insert(message);
     this.#changed();
     this.#wake();
@@ -478,7 +483,7 @@ export class Spooler implements AsyncDisposable {
 
   async #armDueTimer(): Promise<void> {
     if (this.#options.autoStart === false || this.#stopping) return;
-    const due = await this.store.nextDueAt();
+    const due = await this.store.nextDueAt(this.#clock.now());
     if (this.#dueTimer) clearTimeout(this.#dueTimer);
     this.#dueTimer = undefined;
     if (due === null) return;
@@ -488,13 +493,28 @@ export class Spooler implements AsyncDisposable {
   }
 
   #inFlightOn(route: string): number {
-    let count = 0;
-    for (const flight of this.#inFlight.values()) if (flight.handle.id === route) count++;
-    return count;
+    return this.#inFlightCount.get(route) ?? 0;
   }
 
   #leaseMs(): number {
     return this.#options.leaseMs ?? 5 * 60_000;
+  }
+
+  /**
+   * Routes a new message's recipients to their first claimant as it is stored, so the common case costs no
+   * separate routing write. Recipients nobody claims stay unrouted: #routeAll reports them undeliverable.
+   */
+  #routed(message: NewMessage): NewMessage {
+    // A store-only spooler (`spool send`) leaves routing to the spooler that will hand the message off: its
+    // logons may differ (a daemon reloaded with another profile).
+    if (this.#options.autoStart === false) return message;
+    return {
+      ...message,
+      recipients: message.recipients.map((r) => ({
+        ...r,
+        route: this.host.claimants(r.addressType)[0]?.id ?? null,
+      })),
+    };
   }
 
   /** Routes unrouted recipients to the first claimant (profile order) that has not declined them. */
@@ -542,10 +562,12 @@ export class Spooler implements AsyncDisposable {
       )
       .finally(() => {
         this.#inFlight.delete(key);
+        this.#inFlightCount.set(handle.id, this.#inFlightOn(handle.id) - 1);
         this.#setActive(handle.id, 'outbound');
         this.#wake();
       });
     this.#inFlight.set(key, { messageId: message.id, handle, controller, done });
+    this.#inFlightCount.set(handle.id, this.#inFlightOn(handle.id) + 1);
     this.#setActive(handle.id, 'outbound');
   }
 
@@ -636,8 +658,6 @@ export class Spooler implements AsyncDisposable {
         reason = 'deferred';
       }
     }
-    const finished = await this.store.settle(stored.id, handle.id, updates, this.#now());
-    this.#count(handle.id, updates);
     if (handle.logon.endMessage && Object.keys(outcomes).length > 0) {
       const endMessage = handle.logon.endMessage.bind(handle.logon);
       await handle
@@ -647,7 +667,18 @@ export class Spooler implements AsyncDisposable {
         .catch(() => undefined);
     }
     await this.#removePreprocessInfo(handle, stored.id, runIds, infos, reason);
-    if (finished) await this.#finish(finished.message);
+    // One commit records the outcomes, the removed runs and, without async sent-mail hooks, the finish.
+    // A crash before it leaves the runs open (recovery removes them again: removal is idempotent) and the
+    // recipients pending (handed off again): at least once, never lost.
+    const now = this.#now();
+    const settled = await this.store.settle(stored.id, handle.id, updates, now, {
+      removedRuns: runIds,
+      claimed: stored,
+      finish: (message) => (this.#hasSentMailHooks() ? null : this.#finishPlan(message, 'default', now)),
+    });
+    this.#count(handle.id, updates);
+    if (settled.finished && settled.disposed) this.#finished(settled.finished);
+    else if (settled.finished) await this.#finish(settled.finished);
     this.#changed();
   }
 
@@ -763,7 +794,6 @@ export class Spooler implements AsyncDisposable {
           handle.logger.warn({ messageId, runId }, `removePreprocessInfo failed: ${messageOf(error)}`),
         );
     }
-    await this.store.markRunsRemoved(runIds);
   }
 
   #count(route: string, updates: readonly RecipientUpdate[]): void {
@@ -799,7 +829,19 @@ export class Spooler implements AsyncDisposable {
         );
       }
     }
-    const disposition =
+    const now = this.#now();
+    const plan = this.#finishPlan(message, decision, now);
+    await this.store.finish(message.id, plan.disposition, plan.reports, now);
+    this.#finished(message);
+  }
+
+  #hasSentMailHooks(): boolean {
+    return (this.#options.sentMailHooks?.length ?? 0) > 0;
+  }
+
+  /** Where a finished message goes after the hooks decided, and the reports (NDR, DR) it produces. */
+  #finishPlan(message: StoredMessage, decision: SentMailDecision, now: number): FinishPlan {
+    const disposition: Disposition =
       decision === 'default'
         ? message.deleteAfterSubmit
           ? 'delete'
@@ -807,12 +849,14 @@ export class Spooler implements AsyncDisposable {
         : decision === 'keep' || decision === 'delete'
           ? decision
           : { folder: normalizeFolder(decision.folder) };
-    const now = this.#now();
     const reports = buildReports(message, now).map((report) => ({
       ...report,
       folder: this.#receiveFolder(report.messageClass),
     }));
-    await this.store.finish(message.id, disposition, reports, now);
+    return { disposition, reports };
+  }
+
+  #finished(message: StoredMessage): void {
     this.#events.emit('finished', message);
     this.#changed();
   }
@@ -832,7 +876,9 @@ export class Spooler implements AsyncDisposable {
   // ---------------------------------------------------------------- inbound
 
   #startReceiving(handle: LogonHandle): void {
-    if (this.#stopping || handle.state !== 'active' || !handle.inboundEnabled) return;
+    // An orderly stop still receives until in-flight hand-offs are done: a provider may be waiting for the
+    // host to take a message it already has (loopback's delivery is one).
+    if (this.#stoppedHard || handle.state !== 'active' || !handle.inboundEnabled) return;
     if (this.#inbound.has(handle.id) || !handle.logon.startMessage) return;
     if (handle.support.inCriticalSection) return;
     const loop = this.#receiveLoop(handle).finally(() => {
@@ -847,7 +893,7 @@ export class Spooler implements AsyncDisposable {
     const startMessage = handle.logon.startMessage!.bind(handle.logon);
     const sink = { save: (message: InboundMessage) => this.#saveInbound(handle, message) };
     // Bounded: a provider that always says "more" cannot keep the loop forever; the next poll resumes it.
-    for (let i = 0; i < 10_000 && !this.#stopping; i++) {
+    for (let i = 0; i < 10_000 && !this.#stoppedHard; i++) {
       try {
         const result = await handle.call('startMessage', (signal) => startMessage(sink, { signal }));
         if (!result?.more) return;
@@ -1027,6 +1073,10 @@ export class Spooler implements AsyncDisposable {
     this.#every(Math.max(1000, Math.floor(this.#leaseMs() / 3)), () => {
       if (this.#inFlight.size > 0)
         void this.store.renewLeases(this.#owner, this.#clock.now() + this.#leaseMs());
+      // Another spooler that stopped renewing (hung, or on another machine) lets its leases expire: free them.
+      void this.store.releaseExpiredLeases(this.#clock.now()).then((released) => {
+        if (released > 0) this.#wake();
+      });
     });
     this.#every(this.#options.idleIntervalMs ?? 30_000, () => void this.#idle());
     const { sentMs, deletedMs } = this.profile.retention;

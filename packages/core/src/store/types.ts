@@ -60,7 +60,10 @@ export interface StoredMessage {
 
 /** A message to store: a stored message without what the store assigns (cursor, finish time, routing state). */
 export type NewMessage = Omit<StoredMessage, 'cursor' | 'finishedAt' | 'recipients'> & {
-  readonly recipients: readonly Pick<StoredRecipient, 'address' | 'addressType' | 'value' | 'type'>[];
+  readonly recipients: readonly (Pick<StoredRecipient, 'address' | 'addressType' | 'value' | 'type'> & {
+    /** The logon to hand it to, when the submitter already routed it; otherwise the spooler routes it later. */
+    readonly route?: string | null;
+  })[];
 };
 
 /** One claimed hand-off: a message and the recipients of it that one route takes now. */
@@ -92,6 +95,36 @@ export interface FinishedMessage {
   readonly message: StoredMessage;
 }
 
+/** Where a finished message goes: a folder, nowhere (deleted), or where it is (keep). */
+export type Disposition = { readonly folder: string } | 'delete' | 'keep';
+
+/** What to do with a finished message, decided synchronously while its last outcome is being recorded. */
+export interface FinishPlan {
+  readonly disposition: Disposition;
+  /** Report messages (NDR, DR) to store with it. */
+  readonly reports: readonly NewMessage[];
+}
+
+/** Extra work a settle does in the same transaction, so a typical hand-off ends with one commit. */
+export interface SettleOptions {
+  /** Preprocess runs whose `removePreprocessInfo` already ran: marked removed in the same commit. */
+  readonly removedRuns?: readonly string[];
+  /** The message as claimed: lets the store skip re-reading its body and attachments when it finishes. */
+  readonly claimed?: StoredMessage;
+  /**
+   * Called when this settle finished the message (every recipient final). Returns how to dispose of it, done
+   * in the same commit, or null to leave the message finished but undisposed (the spooler runs async
+   * sent-mail hooks and calls `finish` itself).
+   */
+  readonly finish?: (message: StoredMessage) => FinishPlan | null;
+}
+
+/** What a settle did: the message if it finished, and whether its disposition was applied too. */
+export interface SettleResult {
+  readonly finished: StoredMessage | null;
+  readonly disposed: boolean;
+}
+
 /** A preprocess run recorded by a spooler and never removed. */
 export interface OpenPreprocessRun {
   readonly runId: string;
@@ -120,15 +153,21 @@ export interface MessageStore {
     leaseMs: number,
     preprocessors: number,
   ): Promise<Claim[]>;
-  /** Records the outcomes of a hand-off, releases its lease, and finishes messages whose recipients are all final. */
+  /**
+   * Records the outcomes of a hand-off, releases its lease, and marks the message finished when every
+   * recipient is final; `options` adds the removed preprocess runs and the disposition to the same commit.
+   */
   settle(
     messageId: string,
     route: string,
     updates: readonly RecipientUpdate[],
     now: number,
-  ): Promise<FinishedMessage | null>;
+    options?: SettleOptions,
+  ): Promise<SettleResult>;
   /** Marks preprocess runs as removed. */
   markRunsRemoved(runIds: readonly string[]): Promise<void>;
+  /** Releases leases that expired (their owner stopped renewing them); returns how many. */
+  releaseExpiredLeases(now: number): Promise<number>;
   /** Extends the leases held by `owner`. */
   renewLeases(owner: string, until: number): Promise<void>;
   /** Releases the leases of owners `isDead` says are gone (now), or that expired; returns their open runs. */
@@ -136,7 +175,7 @@ export interface MessageStore {
   /** Moves a finished message to its folder (or deletes it) and stores report messages, in one transaction. */
   finish(
     messageId: string,
-    disposition: { folder: string } | 'delete' | 'keep',
+    disposition: Disposition,
     reports: readonly NewMessage[],
     now: number,
   ): Promise<void>;
@@ -148,8 +187,8 @@ export interface MessageStore {
   list(folder: string, options?: { limit?: number; after?: number }): Promise<StoredMessage[]>;
   move(id: string, folder: string): Promise<void>;
   delete(id: string): Promise<void>;
-  /** The earliest next attempt among routed pending recipients not leased, or null. */
-  nextDueAt(): Promise<number | null>;
+  /** The earliest next attempt after `now` among routed pending recipients not leased, or null. */
+  nextDueAt(now: number): Promise<number | null>;
   /** Pending recipients with their next attempt, for `spool queue` and `run --once`. */
   pending(): Promise<
     {

@@ -6,6 +6,14 @@ interface PendingWrite {
   readonly reject: (error: unknown) => void;
 }
 
+/** State a store keeps per transaction: flushed into the transaction before COMMIT, dropped after it ends. */
+export interface GroupCommitHooks {
+  /** Runs inside the transaction, after the last write and before COMMIT. */
+  beforeCommit?(): void;
+  /** Runs after the transaction committed or rolled back. */
+  afterEnd?(): void;
+}
+
 /**
  * Group commit without waiting: every write is queued; a commit starts on the next turn of the event loop
  * after the previous one ended and takes every write queued by then, in one transaction and one fsync.
@@ -23,8 +31,11 @@ export class GroupCommit {
   #idle: (() => void)[] = [];
   commits = 0;
 
-  constructor(db: DatabaseSync) {
+  readonly #hooks: GroupCommitHooks;
+
+  constructor(db: DatabaseSync, hooks: GroupCommitHooks = {}) {
     this.#db = db;
+    this.#hooks = hooks;
     this.#savepoint = db.prepare('SAVEPOINT w');
     this.#release = db.prepare('RELEASE w');
     this.#rollbackTo = db.prepare('ROLLBACK TO w');
@@ -69,12 +80,15 @@ export class GroupCommit {
             results.push({ write, ok: false, value: error });
           }
         }
+        this.#hooks.beforeCommit?.();
         this.#db.exec('COMMIT');
         this.commits += 1;
       } catch (error) {
         if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
         for (const write of batch) write.reject(error);
         results.length = 0;
+      } finally {
+        this.#hooks.afterEnd?.();
       }
       for (const { write, ok, value } of results) (ok ? write.resolve : write.reject)(value);
     }

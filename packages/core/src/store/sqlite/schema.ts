@@ -67,6 +67,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT INTO sequence VALUES ('cursor', 0);
   `,
+  // 2: claims no longer step over in-flight rows. Leased recipients leave the claim index, so a route with
+  // hundreds of hand-offs in flight finds its next due recipient at once; expired leases are released by a
+  // periodic sweep instead of being matched by every claim. countDue and flush use recipients_next.
+  // Routing finds unrouted recipients (submitted by another process, or declined) without scanning the queue.
+  `
+  DROP INDEX recipients_fifo;
+  CREATE INDEX recipients_claimable ON recipients (route, submitted_at, message, idx)
+    WHERE outcome = 'pending' AND lease_owner IS NULL;
+  CREATE INDEX recipients_unrouted ON recipients (submitted_at) WHERE outcome = 'pending' AND route IS NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

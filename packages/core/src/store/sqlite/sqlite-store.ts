@@ -5,6 +5,7 @@ import type { Attachment, JsonValue, RecipientType } from '@spool/spi';
 import { ErrorCode, messageOf, spoolError } from '../../errors.js';
 import type {
   Claim,
+  Disposition,
   FinishedMessage,
   MessageState,
   MessageStore,
@@ -12,6 +13,8 @@ import type {
   OpenPreprocessRun,
   RecipientState,
   RecipientUpdate,
+  SettleOptions,
+  SettleResult,
   StoredMessage,
   StoredRecipient,
 } from '../types.js';
@@ -45,11 +48,21 @@ export class SqliteStore implements MessageStore {
   readonly #db: DatabaseSync;
   readonly #group: GroupCommit;
   readonly #statements = new Map<string, StatementSync>();
+  /** The cursor sequence while a transaction runs (see #nextCursor); null outside one. */
+  #cursor: { value: number; dirty: boolean } | null = null;
 
   private constructor(file: string, db: DatabaseSync) {
     this.file = file;
     this.#db = db;
-    this.#group = new GroupCommit(db);
+    this.#group = new GroupCommit(db, {
+      beforeCommit: () => {
+        if (this.#cursor?.dirty)
+          this.#sql("UPDATE sequence SET value = ? WHERE name = 'cursor'").run(this.#cursor.value);
+      },
+      afterEnd: () => {
+        this.#cursor = null;
+      },
+    });
   }
 
   /** Opens (creating on first use) the store file and migrates its schema. */
@@ -96,11 +109,19 @@ export class SqliteStore implements MessageStore {
     return statement;
   }
 
+  /**
+   * The next folder position. Read once per transaction and written back once before its COMMIT (the group
+   * commit's hooks): a transaction holds the write lock from BEGIN IMMEDIATE, so no other process can take
+   * a number in between, and one UPDATE per commit replaces one per message. Gaps (a rolled-back write) are fine.
+   */
   #nextCursor(): number {
-    const row = this.#sql(
-      "UPDATE sequence SET value = value + 1 WHERE name = 'cursor' RETURNING value",
-    ).get() as { value: number };
-    return Number(row.value);
+    if (this.#cursor === null) {
+      const row = this.#sql("SELECT value FROM sequence WHERE name = 'cursor'").get() as { value: number };
+      this.#cursor = { value: Number(row.value), dirty: false };
+    }
+    this.#cursor.value += 1;
+    this.#cursor.dirty = true;
+    return this.#cursor.value;
   }
 
   #insertNow(message: NewMessage): { id: string; duplicate: boolean } {
@@ -135,8 +156,8 @@ export class SqliteStore implements MessageStore {
     );
     const pending = message.state === 'queued';
     const insertRecipient = this.#sql(
-      `INSERT INTO recipients (message, idx, address, address_type, value, type, outcome, next_attempt_at, submitted_at, responsibility)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO recipients (message, idx, address, address_type, value, type, route, outcome, next_attempt_at, submitted_at, responsibility)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     message.recipients.forEach((r, index) => {
       insertRecipient.run(
@@ -146,6 +167,7 @@ export class SqliteStore implements MessageStore {
         r.addressType,
         r.value,
         r.type,
+        pending ? (r.route ?? null) : null,
         pending ? 'pending' : 'delivered',
         message.submittedAt,
         message.submittedAt,
@@ -165,7 +187,7 @@ export class SqliteStore implements MessageStore {
     return this.#group.write(() => this.#insertNow(message));
   }
 
-  #finishIfDone(messageId: string, now: number): FinishedMessage | null {
+  #finishIfDone(messageId: string, now: number, claimed?: StoredMessage): FinishedMessage | null {
     const open = this.#sql(
       "SELECT count(*) AS n FROM recipients WHERE message = ? AND outcome = 'pending'",
     ).get(messageId) as { n: number };
@@ -180,6 +202,12 @@ export class SqliteStore implements MessageStore {
       ).run(now, messageId);
       return null;
     }
+    // The caller's copy of a queued message has the right content (it does not change while queued): only
+    // the recipients' outcomes need reading, not the body and attachments again.
+    if (claimed?.id === messageId)
+      return {
+        message: { ...claimed, state: 'finished', recipients: this.#loadRecipients(messageId) },
+      };
     return { message: this.#load(messageId)! };
   }
 
@@ -188,12 +216,16 @@ export class SqliteStore implements MessageStore {
     now: number,
   ): Promise<{ finished: FinishedMessage[]; failed: number }> {
     // Most passes have nothing to route: a read keeps them from costing a commit.
-    if (!this.#sql("SELECT 1 FROM recipients WHERE outcome = 'pending' AND route IS NULL LIMIT 1").get()) {
+    if (
+      !this.#sql(
+        "SELECT 1 FROM recipients INDEXED BY recipients_unrouted WHERE outcome = 'pending' AND route IS NULL LIMIT 1",
+      ).get()
+    ) {
       return Promise.resolve({ finished: [], failed: 0 });
     }
     return this.#group.write(() => {
       const rows = this.#sql(
-        "SELECT message, idx, address_type, tried FROM recipients WHERE outcome = 'pending' AND route IS NULL LIMIT 2000",
+        "SELECT message, idx, address_type, tried FROM recipients INDEXED BY recipients_unrouted WHERE outcome = 'pending' AND route IS NULL LIMIT 2000",
       ).all() as { message: string; idx: number; address_type: string; tried: string }[];
       const touched = new Set<string>();
       let failed = 0;
@@ -238,10 +270,10 @@ export class SqliteStore implements MessageStore {
     if (limit <= 0) return Promise.resolve([]);
     return this.#group.write(() => {
       const rows = this.#sql(
-        `SELECT message, idx FROM recipients
-         WHERE outcome = 'pending' AND route = ? AND next_attempt_at <= ? AND (lease_owner IS NULL OR lease_expires < ?)
+        `SELECT message, idx FROM recipients INDEXED BY recipients_claimable
+         WHERE outcome = 'pending' AND lease_owner IS NULL AND route = ? AND next_attempt_at <= ?
          ORDER BY submitted_at, message, idx LIMIT ?`,
-      ).all(route, now, now, limit * 8) as { message: string; idx: number }[];
+      ).all(route, now, limit * 8) as { message: string; idx: number }[];
       const byMessage = new Map<string, number[]>();
       for (const row of rows) {
         const list = byMessage.get(row.message);
@@ -276,14 +308,16 @@ export class SqliteStore implements MessageStore {
     route: string,
     updates: readonly RecipientUpdate[],
     now: number,
-  ): Promise<FinishedMessage | null> {
-    return this.#group.write(() => {
+    options: SettleOptions = {},
+  ): Promise<SettleResult> {
+    return this.#group.write((): SettleResult => {
+      if (options.removedRuns) this.#markRunsRemovedNow(options.removedRuns, now);
       const state = (
         this.#sql('SELECT state FROM messages WHERE id = ?').get(messageId) as
           | { state: MessageState }
           | undefined
       )?.state;
-      if (state === undefined) return null; // deleted meanwhile
+      if (state === undefined) return { finished: null, disposed: false }; // deleted meanwhile
       for (const update of updates) {
         const coerced: RecipientUpdate =
           state === 'cancelled' && (update.outcome === 'retry' || update.outcome === 'reroute')
@@ -323,17 +357,37 @@ export class SqliteStore implements MessageStore {
         }
       }
       void route;
-      return this.#finishIfDone(messageId, now);
+      const finished = this.#finishIfDone(messageId, now, options.claimed);
+      if (!finished) return { finished: null, disposed: false };
+      const plan = options.finish?.(finished.message);
+      if (!plan) return { finished: finished.message, disposed: false };
+      this.#finishNow(messageId, plan.disposition, plan.reports, now);
+      return { finished: finished.message, disposed: true };
     });
   }
 
   markRunsRemoved(runIds: readonly string[]): Promise<void> {
     if (runIds.length === 0) return Promise.resolve();
     const now = Date.now();
-    return this.#group.write(() => {
-      const mark = this.#sql('UPDATE preprocess_runs SET removed_at = ? WHERE run_id = ?');
-      for (const id of runIds) mark.run(now, id);
-    });
+    return this.#group.write(() => this.#markRunsRemovedNow(runIds, now));
+  }
+
+  #markRunsRemovedNow(runIds: readonly string[], now: number): void {
+    const mark = this.#sql('UPDATE preprocess_runs SET removed_at = ? WHERE run_id = ?');
+    for (const id of runIds) mark.run(now, id);
+  }
+
+  releaseExpiredLeases(now: number): Promise<number> {
+    // Most of the time nothing expired: a read keeps the periodic check from costing a commit.
+    if (!this.#sql('SELECT 1 FROM recipients WHERE lease_expires < ? LIMIT 1').get(now))
+      return Promise.resolve(0);
+    return this.#group.write(() =>
+      Number(
+        this.#sql(
+          'UPDATE recipients SET lease_owner = NULL, lease_expires = NULL WHERE lease_expires < ?',
+        ).run(now).changes,
+      ),
+    );
   }
 
   renewLeases(owner: string, until: number): Promise<void> {
@@ -384,25 +438,27 @@ export class SqliteStore implements MessageStore {
 
   finish(
     messageId: string,
-    disposition: { folder: string } | 'delete' | 'keep',
+    disposition: Disposition,
     reports: readonly NewMessage[],
     now: number,
   ): Promise<void> {
-    return this.#group.write(() => {
-      for (const report of reports) this.#insertNow(report);
-      if (disposition === 'delete') {
-        this.#sql('DELETE FROM messages WHERE id = ?').run(messageId);
-      } else if (disposition === 'keep') {
-        this.#sql('UPDATE messages SET finished_at = ? WHERE id = ?').run(now, messageId);
-      } else {
-        this.#sql('UPDATE messages SET folder = ?, finished_at = ?, cursor = ? WHERE id = ?').run(
-          disposition.folder,
-          now,
-          this.#nextCursor(),
-          messageId,
-        );
-      }
-    });
+    return this.#group.write(() => this.#finishNow(messageId, disposition, reports, now));
+  }
+
+  #finishNow(messageId: string, disposition: Disposition, reports: readonly NewMessage[], now: number): void {
+    for (const report of reports) this.#insertNow(report);
+    if (disposition === 'delete') {
+      this.#sql('DELETE FROM messages WHERE id = ?').run(messageId);
+    } else if (disposition === 'keep') {
+      this.#sql('UPDATE messages SET finished_at = ? WHERE id = ?').run(now, messageId);
+    } else {
+      this.#sql('UPDATE messages SET folder = ?, finished_at = ?, cursor = ? WHERE id = ?').run(
+        disposition.folder,
+        now,
+        this.#nextCursor(),
+        messageId,
+      );
+    }
   }
 
   cancel(messageId: string, now: number): Promise<StoredMessage> {
@@ -478,10 +534,13 @@ export class SqliteStore implements MessageStore {
     });
   }
 
-  nextDueAt(): Promise<number | null> {
+  nextDueAt(now: number): Promise<number | null> {
+    // Only future attempts: what is due now is either being claimed or waits for a busy route's next free
+    // slot, whose hand-off wakes the spooler when it ends. Starting the index scan at `now` also skips the
+    // in-flight rows at the head of the queue.
     const row = this.#sql(
-      "SELECT min(next_attempt_at) AS at FROM recipients WHERE outcome = 'pending' AND route IS NOT NULL AND lease_owner IS NULL",
-    ).get() as { at: number | null };
+      "SELECT min(next_attempt_at) AS at FROM recipients WHERE outcome = 'pending' AND next_attempt_at > ? AND route IS NOT NULL AND lease_owner IS NULL",
+    ).get(now) as { at: number | null };
     return Promise.resolve(row.at === null ? null : Number(row.at));
   }
 
@@ -577,13 +636,8 @@ export class SqliteStore implements MessageStore {
     this.#db.close();
   }
 
-  #load(id: string): StoredMessage | undefined {
-    const row = this.#sql('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
-    if (!row) return undefined;
-    const body = JSON.parse(String(row.body)) as MessageBody;
-    const recipients = (
-      this.#sql('SELECT * FROM recipients WHERE message = ? ORDER BY idx').all(id) as Row[]
-    ).map(
+  #loadRecipients(id: string): StoredRecipient[] {
+    return (this.#sql('SELECT * FROM recipients WHERE message = ? ORDER BY idx').all(id) as Row[]).map(
       (r): StoredRecipient => ({
         index: Number(r.idx),
         address: String(r.address),
@@ -599,6 +653,13 @@ export class SqliteStore implements MessageStore {
         lastError: r.last_error === null ? null : String(r.last_error),
       }),
     );
+  }
+
+  #load(id: string): StoredMessage | undefined {
+    const row = this.#sql('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return undefined;
+    const body = JSON.parse(String(row.body)) as MessageBody;
+    const recipients = this.#loadRecipients(id);
     const attachments = (
       this.#sql('SELECT * FROM attachments WHERE message = ? ORDER BY idx').all(id) as Row[]
     ).map(
