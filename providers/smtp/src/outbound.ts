@@ -130,7 +130,7 @@ export class Outbound {
   ): Promise<SubmitMessageResult> {
     throwIfCancelled(context.signal);
     const info = context.preprocessInfo as MimeInfo | undefined;
-    if (info === undefined || typeof info.path !== 'string') {
+    if (info === undefined || (typeof info.path !== 'string' && !Buffer.isBuffer(info.raw))) {
       throw new SpoolError(
         SmtpErrorCode.NOT_PREPROCESSED,
         `message ${message.id} reached submitMessage unbuilt`,
@@ -159,7 +159,7 @@ export class Outbound {
     if (sendable.length === 0) return { recipients: outcomes };
 
     const to = [...new Set(sendable.map((recipient) => recipient.value))];
-    const report = await this.send(from, to, info.path, context.signal);
+    const report = await this.send(from, to, info.raw ?? { path: info.path as string }, context.signal);
     const classification = classifySend(report);
 
     if (classification.kind === 'defer') {
@@ -189,7 +189,12 @@ export class Outbound {
   }
 
   /** One send through the pool, as a report; aborting stops waiting (see README, "Limits"). */
-  private async send(from: string, to: string[], path: string, signal: AbortSignal): Promise<SendReport> {
+  private async send(
+    from: string,
+    to: string[],
+    raw: Buffer | { path: string },
+    signal: AbortSignal,
+  ): Promise<SendReport> {
     if (this.closed) {
       throw new SpoolError(SpiErrorCode.CANCELLED, 'the SMTP logon is logging off', {
         hint: 'The host retries the hand-off after the next logon.',
@@ -199,7 +204,7 @@ export class Outbound {
     throwIfCancelled(signal);
     this.status.setOutbound(`sending via ${this.hostPort()}`);
     const sending = new Promise<SendReport>((resolveReport) => {
-      transport.sendMail({ envelope: { from, to }, raw: { path } }, (error, info) => {
+      transport.sendMail({ envelope: { from, to }, raw }, (error, info) => {
         if (error !== null) resolveReport({ ok: false, error: error as SmtpErrorLike });
         else resolveReport({ ok: true, response: info.response, rejectedErrors: info.rejectedErrors ?? [] });
       });

@@ -5,10 +5,23 @@ import { headersFromProperties, smtpAddress } from './headers.js';
 import { loadMailComposer } from './lazy.js';
 import { throwIfCancelled } from './shared.js';
 
-/** What the preprocessor hands to `submitMessage`: the built RFC 5322 message on disk. */
+/**
+ * Built messages up to this size stay in memory between preprocessing and the hand-off (at most
+ * `maxConnections` of them per logon at once); larger ones go to a file so a big attachment is not held twice.
+ * Writing, streaming back and removing a file costs three round trips through libuv's thread pool per message,
+ * which for ordinary mail was a large part of a hand-off (see the README, "Performance").
+ */
+export const IN_MEMORY_LIMIT = 256 * 1024;
+
+/**
+ * What the preprocessor hands to `submitMessage`: the built RFC 5322 message, in memory (`raw`) when it is at
+ * most {@link IN_MEMORY_LIMIT} bytes, else on disk (`path`). Exactly one of the two is set.
+ */
 export interface MimeInfo {
-  /** `<workDir>/<runId>/message.eml`. */
-  readonly path: string;
+  /** The message itself, for messages up to {@link IN_MEMORY_LIMIT} bytes. */
+  readonly raw?: Buffer;
+  /** `<workDir>/<runId>/message.eml`, for larger messages. */
+  readonly path?: string;
   /** Its size in bytes. */
   readonly size: number;
 }
@@ -58,8 +71,9 @@ export async function buildMime(
 
 /**
  * The SMTP preprocessor: builds the MIME message once per hand-off (shared by every recipient of it) and keeps
- * it as a file under `<workDir>/<runId>/`, so a large message is not held in memory between preprocessing and
- * the hand-off, and `removePreprocessInfo` can find it from the run id even after a crash.
+ * it in memory, or, above {@link IN_MEMORY_LIMIT}, as a file under `<workDir>/<runId>/`, so a large message is
+ * not held in memory between preprocessing and the hand-off; `removePreprocessInfo` finds that file from the run
+ * id alone, also after a crash.
  */
 export function mimePreprocessor(
   addressTypes: () => readonly string[],
@@ -71,6 +85,7 @@ export function mimePreprocessor(
       throwIfCancelled(context.signal);
       const raw = await buildMime(message, addressTypes(), defaultFrom);
       throwIfCancelled(context.signal);
+      if (raw.byteLength <= IN_MEMORY_LIMIT) return { info: { raw, size: raw.byteLength } };
       const dir = runDir(context.workDir, context.runId);
       await mkdir(dir, { recursive: true });
       const path = join(dir, 'message.eml');
@@ -78,7 +93,9 @@ export function mimePreprocessor(
       return { info: { path, size: raw.byteLength } };
     },
     async removePreprocessInfo(context) {
-      // Always by run id: `info.path` lives inside this directory, and after a crash `info` is undefined.
+      // A message kept in memory left nothing on disk; dropping `info` frees it.
+      if (context.info !== undefined && context.info.path === undefined) return;
+      // Otherwise by run id: `info.path` lives inside this directory, and after a crash `info` is undefined.
       await rm(runDir(context.workDir, context.runId), { recursive: true, force: true });
     },
   };

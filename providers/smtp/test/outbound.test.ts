@@ -6,6 +6,7 @@ import type { RecipientOutcome, SubmitMessageResult, TransportLogon } from '@spo
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SmtpOptions } from '../src/index.js';
+import { IN_MEMORY_LIMIT } from '../src/preprocessor.js';
 import {
   closedPort,
   fixture,
@@ -130,6 +131,22 @@ describe('outbound through a real SMTP server', () => {
     const row = support.row();
     expect(row.identity).toBe(`smtp://127.0.0.1:${smtp.port}`);
     expect(row.text).toMatch(/last reply: 250/);
+  });
+
+  it('delivers a message above IN_MEMORY_LIMIT from its file byte for byte, and removes the file', async () => {
+    const smtp = await server();
+    const out = await logon({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true });
+    const to = recipient('SMTP:alice@example.com');
+    const content = randomBytes(IN_MEMORY_LIMIT + 1000);
+    const message = makeMessage({
+      recipients: [to],
+      attachments: [{ filename: 'big.bin', contentType: 'application/octet-stream', content }],
+    });
+    const { result, runId, workDir } = await handOff(support, out, message, [to]);
+    expect(outcomes(result)[to.id]?.status).toBe('delivered');
+    const parsed = await simpleParser(smtp.received[0]?.raw ?? Buffer.alloc(0));
+    expect(Buffer.compare(parsed.attachments[0]?.content ?? Buffer.alloc(0), content)).toBe(0);
+    expect(await exists(join(workDir, runId))).toBe(false);
   });
 
   it('uses the from option when the message has no SMTP sender, and authenticates without leaking the password', async () => {
@@ -376,19 +393,53 @@ describe('outbound through a real SMTP server', () => {
     expect(smtp.received).toHaveLength(0);
   });
 
-  it('removePreprocessInfo cleans up from the run id alone after a crash', async () => {
+  it('keeps an ordinary message in memory: nothing is written, nothing is left to remove', async () => {
+    await logon({ host: '127.0.0.1', port: 1, ignoreTLS: true });
+    const [preprocessor] = support.preprocessors;
+    const to = recipient('SMTP:a@example.com');
+    const workDir = join(support.dataDir, 'preprocess');
+    const signal = new AbortController().signal;
+    const message = makeMessage({ recipients: [to], text: 'x'.repeat(2048) });
+    const pre = await preprocessor?.preprocess(message, [to], { runId: 'run-0', workDir, signal });
+    const info = pre?.info as { raw?: Buffer; path?: string; size: number } | undefined;
+    expect(info?.path).toBeUndefined();
+    expect(Buffer.isBuffer(info?.raw)).toBe(true);
+    expect(info?.size).toBe(info?.raw?.byteLength);
+    expect(info?.raw?.toString('latin1')).toContain(`Message-ID: ${message.messageId}`);
+    expect(await exists(workDir)).toBe(false);
+    await preprocessor?.removePreprocessInfo({
+      runId: 'run-0',
+      messageId: message.id,
+      workDir,
+      info,
+      reason: 'delivered',
+    });
+  });
+
+  it('a message above IN_MEMORY_LIMIT goes to a file, which removePreprocessInfo finds from the run id alone after a crash', async () => {
     const out = await logon({ host: '127.0.0.1', port: 1, ignoreTLS: true });
     void out;
     const [preprocessor] = support.preprocessors;
     const to = recipient('SMTP:a@example.com');
     const workDir = join(support.dataDir, 'preprocess');
     const signal = new AbortController().signal;
-    const { info } = (await preprocessor?.preprocess(makeMessage({ recipients: [to] }), [to], {
+    const big = makeMessage({
+      recipients: [to],
+      attachments: [
+        {
+          filename: 'big.bin',
+          contentType: 'application/octet-stream',
+          content: randomBytes(IN_MEMORY_LIMIT),
+        },
+      ],
+    });
+    const { info } = (await preprocessor?.preprocess(big, [to], {
       runId: 'run-1',
       workDir,
       signal,
     })) ?? { info: undefined };
     expect(info).toMatchObject({ path: join(workDir, 'run-1', 'message.eml') });
+    expect((info as { raw?: Buffer }).raw).toBeUndefined();
     expect(await exists(join(workDir, 'run-1', 'message.eml'))).toBe(true);
     const remove = { runId: 'run-1', messageId: 'm', workDir, info: undefined, reason: 'recovered' } as const;
     await preprocessor?.removePreprocessInfo(remove);
