@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -121,6 +122,19 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** The provider's package name for titles, read synchronously (checks are registered synchronously). */
+function targetName(target: ProviderTarget): string {
+  if (target.packageDir === undefined) return target.provider?.meta?.name ?? 'provider';
+  try {
+    const json = JSON.parse(readFileSync(join(target.packageDir, 'package.json'), 'utf8')) as {
+      name?: unknown;
+    };
+    return typeof json.name === 'string' ? json.name : target.packageDir;
+  } catch {
+    return target.packageDir;
+  }
+}
+
 /**
  * Registers the SPI conformance checks for one provider with the test runner — one `it` per rule, inside one
  * `describe`. Test functions are injectable like ESLint's RuleTester: pass `describe` and `it` from vitest (or
@@ -151,10 +165,11 @@ export function runConformance(config: ConformanceOptions): void {
   }
   const timeoutMs = config.timeoutMs ?? 60_000;
   const settleMs = config.settleMs ?? 100;
-  const title =
-    config.title ?? `${config.packageDir ?? config.provider?.meta?.name ?? 'provider'} conformance`;
+  const title = config.title ?? `${targetName(config)} conformance (SPI)`;
   const resolveOptions = async () =>
     typeof config.options === 'function' ? await config.options() : (config.options ?? {});
+
+  const receivers = new WeakMap<TransportLogon, ReturnType<typeof receiveLikeTheHost>>();
 
   /** Runs `body` with a fresh session, and always cleans up (shutdown, temp folder, generated package). */
   async function withSession<T>(body: (session: Session) => Promise<T>): Promise<T> {
@@ -238,6 +253,9 @@ export function runConformance(config: ConformanceOptions): void {
         'pollIntervalMs must be a positive number of milliseconds, or left out.',
       );
     }
+    const receiver = receiveLikeTheHost(session, support, logon);
+    receivers.set(logon, receiver);
+    if (support.newMailCalls > 0) support.onNewMail?.(); // asked during logon: the host receives once traffic starts
     return logon;
   }
 
@@ -254,6 +272,67 @@ export function runConformance(config: ConformanceOptions): void {
         error,
       );
     }
+  }
+
+  /**
+   * Plays the host's inbound side for a logon driven directly: `notifyNewMail()` makes it call
+   * `startMessage(sink)` soon after, until the provider says no more are waiting (a provider may report a
+   * recipient delivered only once the host stored its copy, as loopback does).
+   */
+  function receiveLikeTheHost(session: Session, support: RecordingSupport, logon: TransportLogon) {
+    const saved: InboundMessage[] = [];
+    const errors: unknown[] = [];
+    let running: Promise<void> = Promise.resolve();
+    let wanted = false;
+    const sink = {
+      save: async (message: InboundMessage) => {
+        if (typeof message?.subject !== 'string') {
+          throw conformanceError(
+            session.name,
+            'logon.poll(context) and logon.startMessage(sink, context)',
+            `sink.save got a message without a subject string: ${JSON.stringify(message)}`,
+            'An inbound message needs at least subject.',
+          );
+        }
+        saved.push(message);
+        return { id: `in-${saved.length}` };
+      },
+    };
+    const signal = new AbortController().signal;
+    const pump = async () => {
+      for (let round = 0; round < 100 && wanted; round++) {
+        wanted = false;
+        const result = await logon.startMessage!(sink, { signal });
+        if (typeof result?.more !== 'boolean') {
+          throw conformanceError(
+            session.name,
+            'logon.poll(context) and logon.startMessage(sink, context)',
+            `startMessage() returned ${JSON.stringify(result)}`,
+            'Return { more: boolean }.',
+          );
+        }
+        if (result.more) wanted = true;
+      }
+    };
+    support.onNewMail = () => {
+      if (typeof logon.startMessage !== 'function') return;
+      wanted = true;
+      running = running
+        .then(() => new Promise((resolve) => setImmediate(resolve)))
+        .then(pump)
+        .catch((error: unknown) => {
+          errors.push(error);
+        });
+    };
+    return {
+      saved,
+      sink,
+      /** Waits for the receiving in progress and throws what it ran into. */
+      async settle() {
+        await running;
+        if (errors.length > 0) throw errors[0];
+      },
+    };
   }
 
   /** The sample message: the sample addresses as routed recipients, plus a blind one of a foreign type. */
@@ -689,6 +768,7 @@ export function runConformance(config: ConformanceOptions): void {
               }
             }
             await logon.endMessage?.({ id: message.id, recipients: outcomes as Record<string, never> });
+            await receivers.get(logon)?.settle();
             await removeAll(session, support, message, runs, 'delivered');
             await notify(session, logon, { type: 'end-outbound' });
           } finally {

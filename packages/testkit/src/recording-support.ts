@@ -27,6 +27,8 @@ export class RecordingSupport implements TransportSupport {
   readonly lateCalls: LateCall[] = [];
   newMailCalls = 0;
   yieldCalls = 0;
+  /** Called on every `notifyNewMail()`, like the host scheduling `startMessage` (the suite sets it). */
+  onNewMail: (() => void) | undefined;
   readonly #logonId: string;
   readonly #account: string;
   readonly #logger: Logger;
@@ -101,6 +103,7 @@ export class RecordingSupport implements TransportSupport {
   notifyNewMail(): void {
     this.#check('notifyNewMail');
     this.newMailCalls += 1;
+    this.onNewMail?.();
   }
 
   registerPreprocessor(preprocessor: Preprocessor): void {
