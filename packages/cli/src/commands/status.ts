@@ -10,7 +10,28 @@ import { table } from '../output.js';
 /** What `spool status --json` prints. `daemon` is null when no daemon runs on the profile. */
 export interface StatusReport {
   readonly daemon: DaemonStatus['daemon'] | null;
-  readonly rows: readonly StatusRow[];
+  readonly rows: readonly StatusRowJson[];
+}
+
+/** A status row with every optional field present (null when unset), as the JSON Schema requires. */
+export type StatusRowJson = Omit<StatusRow, OptionalRowKey> & {
+  readonly [K in Exclude<OptionalRowKey, 'progress'>]-?: Exclude<StatusRow[K], undefined> | null;
+} & {
+  readonly progress: { readonly done: number; readonly total: number; readonly text: string | null } | null;
+};
+type OptionalRowKey = 'provider' | 'spiVersion' | 'identity' | 'progress' | 'lastError';
+
+/** Fills a row's optional fields with null, so `--json` consumers always see the same keys. */
+export function statusRowJson(row: StatusRow): StatusRowJson {
+  const { progress, ...rest } = row;
+  return {
+    provider: null,
+    spiVersion: null,
+    identity: null,
+    lastError: null,
+    ...rest,
+    progress: progress ? { done: progress.done, total: progress.total, text: progress.text ?? null } : null,
+  };
 }
 
 /** `status --watch` refreshes this often without --interval. */
@@ -25,7 +46,7 @@ async function statusReport(context: CommandContext, profile: Profile): Promise<
   if (daemon) return daemon.request<DaemonStatus>('GET', '/status');
   const host = await startHost(context, profile);
   try {
-    return { daemon: null, rows: host.statusTable.rows() };
+    return { daemon: null, rows: host.statusTable.rows().map(statusRowJson) };
   } finally {
     await host.stop();
   }

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AttachmentInput, FlushProgress, StatusRow, SubmitInput } from '@spool/core';
+import type { AttachmentInput, FlushProgress, SubmitInput } from '@spool/core';
 import type { Logger } from 'pino';
+import { type StatusRowJson, statusRowJson } from '../commands/status.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { messageJson, passReportJson, redactorOf } from '../messages.js';
 import type { DaemonSpooler } from './daemon.js';
@@ -19,7 +20,7 @@ export interface SubmitBody extends Omit<SubmitInput, 'attachments'> {
 /** What `GET /status` answers (and `spool status --json` prints when a daemon runs). */
 export interface DaemonStatus {
   readonly daemon: { pid: number; port: number; started: string; uptime: number };
-  readonly rows: readonly StatusRow[];
+  readonly rows: readonly StatusRowJson[];
 }
 
 /** The largest request body taken (a message with attachments, base64): 32 MiB. */
@@ -177,7 +178,7 @@ export function daemonStatus(deps: ServerDeps): DaemonStatus {
       started: deps.started.toISOString(),
       uptime: Math.round((Date.now() - deps.started.getTime()) / 1000),
     },
-    rows: spooler.profile.redactor.value(spooler.status()),
+    rows: spooler.profile.redactor.value(spooler.status()).map(statusRowJson),
   };
 }
 
