@@ -3,13 +3,16 @@
  * Verdaccio, with fixture providers published to it. Then `spool run --once` delivers through what was
  * installed (the fixture writes one JSON file per delivered recipient).
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { managedProvidersDir } from '@spool/core/install';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, jsonOf, runSpool } from './cli.js';
+import { type CliResult, jsonOf, runSpool, SPOOL_BIN } from './cli.js';
 import { type FixtureDelivery, SCRIPT_MARKER } from './fixtures/make-fixtures.js';
 import { publishFixtures } from './fixtures/publish-fixtures.js';
 import { type TestRegistry, useRegistry } from './use-registry.js';
@@ -267,6 +270,93 @@ describe('spool provider add, as a process, against a real registry', { timeout:
       await spoolIn(project, ['provider', 'list', '--json']),
     );
     expect(list).toEqual([expect.objectContaining({ id: 'fixture', source: 'installed' })]);
+  });
+
+  it('updates within what the host accepts and says what it held back', async () => {
+    const dir = await profileFolder('update');
+    const pinned = await spoolIn(dir, ['provider', 'add', 'fixture@1.0.0']);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    const update = await spoolIn(dir, ['provider', 'update', 'fixture', '--json']);
+    expect(update.code, update.stderr).toBe(0);
+    expect(jsonOf(update)).toEqual({
+      updates: [
+        {
+          id: 'fixture',
+          name: 'spool-provider-fixture',
+          from: '1.0.0',
+          to: '1.1.0',
+          heldBack: [expect.objectContaining({ version: '2.0.0', kind: 'spi' })],
+          skipped: null,
+        },
+      ],
+      daemon: null,
+    });
+    const installed = JSON.parse(
+      await readFile(
+        join(managedProvidersDir(dir), 'node_modules', 'spool-provider-fixture', 'package.json'),
+        'utf8',
+      ),
+    ) as { version: string };
+    expect(installed.version).toBe('1.1.0');
+  });
+
+  it('rolls the install back when the provider does not load, and leaves the profile alone', async () => {
+    const dir = await profileFolder('broken');
+    const before = await readFile(join(dir, 'spool.config.json'), 'utf8');
+    const failed = await spoolIn(dir, ['provider', 'add', 'broken']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /^SPOOL_E_INSTALL_VERIFY_FAILED: spool-provider-broken@1\.0\.0 installed into .* but did not load: .*refuses to load/,
+    );
+    expect(failed.stderr).toContain('The install was rolled back.');
+    expect(await readFile(join(dir, 'spool.config.json'), 'utf8')).toBe(before);
+    expect(existsSync(managedProvidersDir(dir))).toBe(false);
+  });
+
+  it('asks a running daemon to reload, which then delivers through the new provider', async () => {
+    const dir = await profileFolder('daemon');
+    const daemon = spawn(process.execPath, [SPOOL_BIN, 'run', '--json'], {
+      cwd: dir,
+      env: registry.env({ NO_COLOR: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(daemon, 'exit');
+    const events = createInterface({ input: daemon.stdout })[Symbol.asyncIterator]();
+    /** The next stdout event matching `predicate`, at most 50 events ahead. */
+    const until = async (predicate: (event: Record<string, unknown>) => boolean) => {
+      for (let i = 0; i < 50; i++) {
+        const { value, done } = await events.next();
+        if (done) throw new Error('the daemon ended');
+        const event = JSON.parse(value as string) as Record<string, unknown>;
+        if (predicate(event)) return event;
+      }
+      throw new Error('no such event in 50');
+    };
+    try {
+      await until((event) => event.event === 'started');
+      const added = await spoolIn(dir, ['provider', 'add', 'fixture', '--json']);
+      expect(added.code, added.stderr).toBe(0);
+      expect(jsonOf(added)).toMatchObject({ id: 'fixture', daemon: { reloaded: true } });
+      const sent = await spoolIn(dir, [
+        'send',
+        '--from',
+        'LOOP:me',
+        '--to',
+        'FIX:dan',
+        '--subject',
+        'via the daemon',
+        '--body',
+        'hi',
+      ]);
+      expect(sent.code, sent.stderr).toBe(0);
+      const finished = await until(
+        (event) => event.event === 'finished' && event.subject === 'via the daemon',
+      );
+      expect(finished.recipients).toEqual([{ address: 'FIX:dan', outcome: 'delivered' }]);
+    } finally {
+      daemon.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('refuses a second entry with an id already taken, before installing anything', async () => {

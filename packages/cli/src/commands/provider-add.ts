@@ -119,7 +119,7 @@ export const providerAdd: Command = async (context) => {
     );
   }
   if (!existing) await addProviderEntry(file, newEntry);
-  const daemon = await notifyDaemonReload(profile.dir);
+  const daemon = await notifyDaemonReload(profile);
 
   const report: AddReport = {
     file,

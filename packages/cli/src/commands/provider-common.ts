@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   candidateNames,
   ErrorCode,
@@ -12,6 +10,8 @@ import {
   SpoolError,
 } from '@spool/core';
 import type { CommandContext } from '../context.js';
+import { findDaemon } from '../daemon-client.js';
+import { formatError } from '../errors.js';
 import { warningSink } from '../host.js';
 
 /** What a trial load of one provider found (see {@link trialLoad}). */
@@ -98,31 +98,17 @@ export type DaemonReload =
   | null;
 
 /**
- * Asks the daemon serving the profile in `profileDir`, if one runs, to reload the profile (after
- * `provider add|remove|update` changed it), through `POST /reload` on 127.0.0.1 with the bearer token from
- * `<profileDir>/.spool/daemon.json`. A missing file or a refused connection (a stale file) means no daemon.
+ * Asks the daemon serving the profile, if one runs, to reload it (`POST /reload` through the daemon client)
+ * after `provider add|remove|update` changed the profile or what is installed for it.
  */
-export async function notifyDaemonReload(profileDir: string): Promise<DaemonReload> {
-  let info: { port?: unknown; token?: unknown };
+export async function notifyDaemonReload(profile: Profile): Promise<DaemonReload> {
+  const daemon = await findDaemon(profile);
+  if (!daemon) return null;
   try {
-    info = JSON.parse(await readFile(join(profileDir, '.spool', 'daemon.json'), 'utf8')) as typeof info;
-  } catch {
-    return null;
-  }
-  if (typeof info.port !== 'number' || typeof info.token !== 'string') return null;
-  try {
-    const response = await fetch(`http://127.0.0.1:${info.port}/reload`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${info.token}` },
-      signal: AbortSignal.timeout(30_000),
-    });
-    await response.body?.cancel();
-    if (response.ok) return { reloaded: true };
-    return { reloaded: false, error: `the daemon answered HTTP ${response.status} to POST /reload` };
+    await daemon.request('POST', '/reload');
+    return { reloaded: true };
   } catch (error) {
-    const code = (error as { cause?: { code?: unknown } }).cause?.code;
-    if (code === 'ECONNREFUSED') return null;
-    return { reloaded: false, error: (error as Error).message };
+    return { reloaded: false, error: formatError(error) };
   }
 }
 

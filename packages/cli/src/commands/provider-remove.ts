@@ -62,7 +62,7 @@ export const providerRemove: Command = async (context) => {
     uninstalled = { name, ...removed };
   }
   await removeProviderEntry(file, entryIndex(entry), `${entry.keyPath} (${entry.provider})`);
-  const daemon = await notifyDaemonReload(profile.dir);
+  const daemon = await notifyDaemonReload(profile);
 
   const report: RemoveReport = { file, id: entry.id, provider: entry.provider, uninstalled, daemon };
   if (options.json) {

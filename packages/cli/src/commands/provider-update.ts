@@ -60,7 +60,7 @@ export const providerUpdate: Command = async (context) => {
     if (!options.json) printRow(context, row);
   }
   const changed = rows.some((row) => row.to !== row.from);
-  const daemon = changed ? await notifyDaemonReload(profile.dir) : null;
+  const daemon = changed ? await notifyDaemonReload(profile) : null;
   if (options.json) out.json({ updates: rows, daemon } satisfies UpdateReport);
   else reportDaemonReload(context, daemon);
   return ExitCode.OK;
