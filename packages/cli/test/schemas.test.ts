@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SCHEMAS, validateAgainstSchema } from './helpers.js';
+import { SCHEMAS, spool, temporaryDir, validateAgainstSchema } from './helpers.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const names = readdirSync(SCHEMAS)
@@ -50,6 +50,11 @@ describe('the shipped JSON Schemas', () => {
         'status',
         'provider-list',
         'provider-link',
+        'provider-add',
+        'provider-remove',
+        'provider-update',
+        'provider-info',
+        'provider-doctor',
       ]),
     );
   });
@@ -91,6 +96,21 @@ describe('the shipped JSON Schemas', () => {
       daemon: { pid: 1, port: 2, started: '2026-01-01T00:00:00.000Z', uptime: 3 },
       rows: [],
     });
+  });
+
+  it('provider info, doctor, update and remove print what their schemas say (no registry needed)', () => {
+    const dir = temporaryDir();
+    expect(spool(['init'], dir).code).toBe(0);
+    // spool() validates each successful --json output against its schema and throws when it does not fit.
+    for (const args of [
+      ['provider', 'info', 'loopback'],
+      ['provider', 'doctor'],
+      ['provider', 'update'],
+      ['provider', 'remove', 'loopback'],
+    ]) {
+      const result = spool([...args, '--json'], dir);
+      expect(result.code, result.stderr).toBe(0);
+    }
   });
 
   it('docs/cli.md has the tables generated from them (node scripts/cli-docs.mjs --check)', () => {
