@@ -359,6 +359,33 @@ describe('spool provider add, as a process, against a real registry', { timeout:
     }
   });
 
+  it('edits a commented YAML profile from spool init: add appends the entry, remove takes it out, comments stay', async () => {
+    const dir = join(work, 'yaml-profile');
+    await mkdir(dir);
+    const init = await spoolIn(dir, ['init']);
+    expect(init.code, init.stderr).toBe(0);
+    const file = join(dir, 'spool.config.yaml');
+    const original = await readFile(file, 'utf8');
+    const comments = original.split('\n').filter((line) => line.trimStart().startsWith('#'));
+    expect(comments.length).toBeGreaterThan(0);
+
+    const added = await spoolIn(dir, ['provider', 'add', 'fixture']);
+    expect(added.code, added.stderr).toBe(0);
+    const withFixture = await readFile(file, 'utf8');
+    expect(withFixture).toMatch(/^ {2}- provider: spool-provider-fixture$/m);
+    for (const comment of comments) expect(withFixture).toContain(comment);
+
+    const removed = await spoolIn(dir, ['provider', 'remove', 'spool-provider-fixture']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toContain('uninstalled spool-provider-fixture@1.1.0');
+    expect(removed.stdout).toContain(`removed "fixture" (spool-provider-fixture) from ${file}`);
+    const after = await readFile(file, 'utf8');
+    expect(after).not.toContain('spool-provider-fixture');
+    for (const comment of comments) expect(after).toContain(comment);
+    const list = jsonOf<{ id: string }[]>(await spoolIn(dir, ['provider', 'list', '--json']));
+    expect(list.map((row) => row.id)).toEqual(['loopback']);
+  });
+
   it('refuses a second entry with an id already taken, before installing anything', async () => {
     const dir = await profileFolder('id-taken');
     await writeFile(
