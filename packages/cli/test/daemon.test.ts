@@ -98,6 +98,8 @@ describe('spool run as a daemon', () => {
     expect(existsSync(join(dir, '.spool', 'daemon.json'))).toBe(false);
     expect(existsSync(join(dir, '.spool', 'daemon.lock'))).toBe(false);
     expect(daemon.logs().filter((record) => record.level === 'error')).toEqual([]);
+    // The token is a secret: it is in no log line.
+    expect(JSON.stringify(daemon.logs())).not.toContain(info.token);
     // Without a daemon the same commands work in-process.
     expect(json<{ daemon: unknown }>(spool(['status', '--json'], dir)).daemon).toBeNull();
   }, 60_000);
@@ -233,6 +235,31 @@ describe('spool run as a daemon', () => {
     await daemon.until((event) => event.id === after);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
+  }, 60_000);
+
+  it('a second SIGTERM hurries: a hanging hand-off is aborted and its message stays queued, untouched', async () => {
+    const dir = profileDir({ latencyMs: 600_000 });
+    const daemon = await startDaemon(dir, [], cleanup);
+    const id = send(dir);
+    interface Row {
+      id: string;
+      outbound: { active: boolean };
+    }
+    const active = async () => {
+      const status = (await (await daemon.api('/status')).json()) as { rows: Row[] };
+      return status.rows.find((row) => row.id === 'loopback/default')?.outbound.active === true;
+    };
+    for (let i = 0; i < 100 && !(await active()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await active()).toBe(true);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.until((event) => event.event === 'stopping')).toMatchObject({ mode: 'orderly' });
+    // The orderly stop waits for the hand-off (up to 30 s); the second signal cuts that short.
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.until((event) => event.event === 'stopping')).toMatchObject({ mode: 'hurry' });
+    expect(await daemon.until((event) => event.event === 'stopped')).toEqual({ event: 'stopped' });
+    expect(await daemon.exited).toBe(0);
+    const [pending] = json<Pending[]>(spool(['queue', '--json'], dir));
+    expect(pending).toMatchObject({ id, attempts: 0 });
   }, 60_000);
 
   it('SIGTERM during a drain of 500 messages loses nothing: after a restart with run --once all 500 are in Sent', async () => {
