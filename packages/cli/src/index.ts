@@ -13,7 +13,7 @@ Usage: spool <command> [options]      (spool <command> --help for one command)
 
 Commands:
   init [dir]                 write a commented spool.config.yaml (loopback provider) in dir (default: .)
-  send                       store a message in the Outbox (the spooler hands it off later)
+  send                       store a message in the Outbox (a running daemon hands it off at once)
   run [--once]               run the daemon (spooler + API on 127.0.0.1) until Ctrl-C; --once: one pass
   flush                      deliver now: retry every deferred recipient, then receive, with progress
   list <folder>              the messages of a folder (outbox, sent, inbox, deleted, or a custom one)
@@ -118,8 +118,9 @@ the daemon stores it and hands it off at once. Without one it hands nothing off:
 Without --once: the daemon. Runs the spooler in the foreground (hand-offs, retries, inbound), serves its
 API on 127.0.0.1 (--port N; default any free port) and prints one line per finished message, until SIGINT
 or SIGTERM; then stops in order (in-flight hand-offs may finish). A second signal hurries: in-flight
-hand-offs are aborted and stay queued. SIGHUP reloads the profile (changed entries log off, new ones log on;
-in-flight hand-offs finish first). One daemon per profile: a second one exits 1 with SPOOL_E_DAEMON_RUNNING.
+hand-offs are aborted and stay queued. SIGHUP reloads the profile: in-flight hand-offs finish on their old
+logons, every entry logs off in order, the new profile's entries log on (a broken profile is refused).
+One daemon per profile: a second one exits 1 with SPOOL_E_DAEMON_RUNNING.
 It writes <profile dir>/.spool/daemon.json (pid, port, bearer token; mode 0600) for the CLI and removes it
 on exit. Logs go to stderr: JSON lines, or readable lines on a terminal (SPOOL_LOG_LEVEL=debug|info|warn|error).
 --json prints one JSON object per line on stdout
@@ -127,7 +128,8 @@ on exit. Logs go to stderr: JSON lines, or readable lines on a terminal (SPOOL_L
 
 With --once: one pass. Every due message gets one hand-off, every receiving logon is polled once, nothing
 waits for a later retry. Prints the counts and what stays queued (id, address, attempts, next attempt,
-last error). --json prints { delivered, failed, deferred, received, pending: [...] }.
+last error). --json prints { delivered, failed, deferred, received, pending: [...], error } (error:
+null, or { code, message } when the pass failed).
 Exit code 0 even when recipients failed or were deferred; 3 when the spooler itself failed.`,
   },
   flush: {
@@ -139,7 +141,8 @@ Exit code 0 even when recipients failed or were deferred; 3 when the spooler its
 Delivers now: makes every deferred recipient due, then drives each logon (profile order) until its
 outbound queue is empty, then receives what each logon has waiting. Shows a progress bar per logon on a
 terminal (progress lines otherwise), then the counts and what stays queued. With a daemon running, the
-daemon flushes (its progress streams to this command). --json prints the report of \`spool run --once --json\` plus
+daemon flushes (its progress streams to this command).
+--json prints the report of \`spool run --once --json\` (without error) plus
 progress: [{ logonId, direction, done, total }] (the last progress of each logon and direction).`,
   },
   list: {
