@@ -263,8 +263,9 @@ describe('spool run as a daemon', () => {
   }, 60_000);
 
   it('SIGTERM during a drain of 500 messages loses nothing: after a restart with run --once all 500 are in Sent', async () => {
-    // Slow hand-offs (30 ms, 4 at a time: about 4 s for all) so the signal lands mid-drain.
-    const dir = profileDir({ latencyMs: 30, maxInFlight: 4 });
+    // Slow hand-offs (50 ms, 2 at a time: at most 40 a second, over 12 s for all) so the signal lands
+    // mid-drain even when submitting is slow on a busy machine.
+    const dir = profileDir({ latencyMs: 50, maxInFlight: 2 });
     const daemon = await startDaemon(dir, [], cleanup);
     const ids = new Set<string>();
     for (let batch = 0; batch < 50; batch++) {
