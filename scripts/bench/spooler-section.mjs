@@ -17,6 +17,7 @@ export function run({ quick = false } = {}) {
   const throughput = measure('throughput', quick ? 5_000 : 20_000);
   const latency = measure('latency', quick ? 100 : 300);
   const drain = measure('drain', quick ? 10_000 : 100_000);
+  const pickup = measure('pickup', quick ? 15 : 40);
   const fixed = (v, d = 1) => Number(v.toFixed(d));
   return [
     {
@@ -60,6 +61,14 @@ export function run({ quick = false } = {}) {
       value: fixed(throughput.commitsPerMessage, 3),
       unit: '',
       target: 0.12,
+    },
+    {
+      section: 'h',
+      figure: 'submit from another process → Sent, p99',
+      value: fixed(pickup.p99, 1),
+      unit: 'ms',
+      target: 100,
+      against: `p50 ${fixed(pickup.p50, 1)} ms`,
     },
     {
       section: 'g',

@@ -721,7 +721,7 @@ export class Spooler implements AsyncDisposable {
             index,
             outcome: 'reroute',
             tried: handle.id,
-            ...(outcome.reason ? { error: outcome.reason } : {}),
+            ...(outcome.reason ? { error: this.profile.redactor.text(outcome.reason) } : {}),
           };
         default: // 'retry'
           return this.#retry(

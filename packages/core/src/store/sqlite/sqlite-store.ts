@@ -211,6 +211,34 @@ export class SqliteStore implements MessageStore {
     return { message: this.#load(messageId)! };
   }
 
+  /**
+   * The common case without a query: the hand-off just gave a final outcome to every recipient of the
+   * claimed copy that was still pending (final outcomes never change), so the message is finished and its
+   * recipients are known. Returns null when that cannot be told from the copy (another route still works on it).
+   */
+  #finishedByThese(
+    messageId: string,
+    claimed: StoredMessage | undefined,
+    finals: ReadonlyMap<number, { outcome: 'delivered' | 'failed'; error: string | null }>,
+  ): FinishedMessage | null {
+    if (claimed?.id !== messageId) return null;
+    if (claimed.recipients.some((r) => r.outcome === 'pending' && !finals.has(r.index))) return null;
+    this.#sql("UPDATE messages SET state = 'finished' WHERE id = ?").run(messageId);
+    const recipients = claimed.recipients.map((r): StoredRecipient => {
+      const final = finals.get(r.index);
+      return final
+        ? {
+            ...r,
+            outcome: final.outcome,
+            responsibility: true,
+            attempts: r.attempts + 1,
+            lastError: final.error,
+          }
+        : r;
+    });
+    return { message: { ...claimed, state: 'finished', recipients } };
+  }
+
   routePending(
     route: (addressType: string, tried: readonly string[]) => string | null,
     now: number,
@@ -318,6 +346,7 @@ export class SqliteStore implements MessageStore {
           | undefined
       )?.state;
       if (state === undefined) return { finished: null, disposed: false }; // deleted meanwhile
+      const finals = new Map<number, { outcome: 'delivered' | 'failed'; error: string | null }>();
       for (const update of updates) {
         const coerced: RecipientUpdate =
           state === 'cancelled' && (update.outcome === 'retry' || update.outcome === 'reroute')
@@ -326,10 +355,13 @@ export class SqliteStore implements MessageStore {
         switch (coerced.outcome) {
           case 'delivered':
           case 'failed':
-            this.#sql(
-              `UPDATE recipients SET outcome = ?, responsibility = 1, attempts = attempts + 1, last_error = ?, lease_owner = NULL, lease_expires = NULL
+            if (
+              this.#sql(
+                `UPDATE recipients SET outcome = ?, responsibility = 1, attempts = attempts + 1, last_error = ?, lease_owner = NULL, lease_expires = NULL
                WHERE message = ? AND idx = ? AND outcome = 'pending'`,
-            ).run(coerced.outcome, coerced.error ?? null, messageId, coerced.index);
+              ).run(coerced.outcome, coerced.error ?? null, messageId, coerced.index).changes === 1
+            )
+              finals.set(coerced.index, { outcome: coerced.outcome, error: coerced.error ?? null });
             break;
           case 'cancelled':
             this.#sql(
@@ -357,7 +389,9 @@ export class SqliteStore implements MessageStore {
         }
       }
       void route;
-      const finished = this.#finishIfDone(messageId, now, options.claimed);
+      const finished =
+        (state === 'queued' && this.#finishedByThese(messageId, options.claimed, finals)) ||
+        this.#finishIfDone(messageId, now, options.claimed);
       if (!finished) return { finished: null, disposed: false };
       const plan = options.finish?.(finished.message);
       if (!plan) return { finished: finished.message, disposed: false };
