@@ -7,7 +7,11 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CORE_DIST } from './bench/lib.mjs';
 
-const SECTIONS = ['./bench/host-start-section.mjs', './bench/spooler-section.mjs'];
+const SECTIONS = [
+  './bench/host-start-section.mjs',
+  './bench/spooler-section.mjs',
+  './bench/smtp-section.mjs',
+];
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '30' }, 'no-fail': { type: 'boolean', default: false } },
