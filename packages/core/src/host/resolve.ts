@@ -96,8 +96,10 @@ export function resolveProviderPackage(spec: string, options: ResolveOptions): R
     [];
   const managed = managedNodeModules(options.profileDir);
   const names = candidateNames(spec);
+  // Most folders on the way up have no node_modules: look once, not once per candidate name.
+  const bases = searchDirs(options.profileDir).filter((base) => existsSync(base));
   for (const name of names) {
-    for (const base of searchDirs(options.profileDir)) {
+    for (const base of bases) {
       const dir = join(base, name);
       const packageJson = readPackageJson(dir);
       if (packageJson)
