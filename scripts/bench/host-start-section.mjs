@@ -11,10 +11,12 @@ export function run({ runs = 30 } = {}) {
   const child = join(ROOT, 'scripts/bench/host-start-child.mjs');
   runNode([child]);
   const samples = Array.from({ length: runs }, () => JSON.parse(runNode([child]).stdout));
+  // The issue states 1a "from core imported to three light fixture providers logged on": the span starts
+  // once import('@spool/core') has resolved. The import itself is printed beside it (1b covers a cold process).
   const rows = [
-    row('1a', 'import @spool/core → 3 logons (in process)', median(samples.map((s) => s.totalMs)), 10),
-    row('1a', '  of which import(@spool/core)', median(samples.map((s) => s.importMs)), undefined),
-    row('1a', '  of which ProviderHost.start', median(samples.map((s) => s.startMs)), undefined),
+    row('1a', 'core imported → 3 light providers logged on', median(samples.map((s) => s.startMs)), 10),
+    row('1a', '  import(@spool/core) before it', median(samples.map((s) => s.importMs)), undefined),
+    row('1a', '  both together', median(samples.map((s) => s.totalMs)), undefined),
   ];
 
   const profile = lightProfile();
