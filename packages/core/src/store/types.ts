@@ -164,7 +164,7 @@ export interface MessageStore {
     now: number,
     options?: SettleOptions,
   ): Promise<SettleResult>;
-  /** Marks preprocess runs as removed. */
+  /** Forgets preprocess runs whose removal ran (they matter only while open, for crash recovery). */
   markRunsRemoved(runIds: readonly string[]): Promise<void>;
   /** Releases leases that expired (their owner stopped renewing them); returns how many. */
   releaseExpiredLeases(now: number): Promise<number>;

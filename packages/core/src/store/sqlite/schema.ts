@@ -67,7 +67,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT INTO sequence VALUES ('cursor', 0);
   `,
-  // 2: claims no longer step over in-flight rows. Leased recipients leave the claim index, so a route with
+  // 2 (unreleased until @spool/core 0.2.0, so still edited in place): claims no longer step over in-flight rows. Leased recipients leave the claim index, so a route with
   // hundreds of hand-offs in flight finds its next due recipient at once; expired leases are released by a
   // periodic sweep instead of being matched by every claim. countDue and flush use recipients_next.
   // Routing finds unrouted recipients (submitted by another process, or declined) without scanning the queue.
@@ -76,6 +76,21 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX recipients_claimable ON recipients (route, submitted_at, message, idx)
     WHERE outcome = 'pending' AND lease_owner IS NULL;
   CREATE INDEX recipients_unrouted ON recipients (submitted_at) WHERE outcome = 'pending' AND route IS NULL;
+  -- Preprocess runs are deleted when removed (they only matter while open, for crash recovery): the table no
+  -- longer grows with every hand-off, and a run costs one B-tree instead of a table, a key index and a
+  -- partial index. Recovery scans the open runs, which are at most the hand-offs that were in flight.
+  DROP INDEX preprocess_open;
+  CREATE TABLE preprocess_runs_open (
+    run_id TEXT PRIMARY KEY,
+    message TEXT NOT NULL,
+    logon TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO preprocess_runs_open
+    SELECT run_id, message, logon, owner, recorded_at FROM preprocess_runs WHERE removed_at IS NULL;
+  DROP TABLE preprocess_runs;
+  ALTER TABLE preprocess_runs_open RENAME TO preprocess_runs;
   `,
 ];
 

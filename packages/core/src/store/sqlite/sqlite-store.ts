@@ -339,7 +339,7 @@ export class SqliteStore implements MessageStore {
     options: SettleOptions = {},
   ): Promise<SettleResult> {
     return this.#group.write((): SettleResult => {
-      if (options.removedRuns) this.#markRunsRemovedNow(options.removedRuns, now);
+      if (options.removedRuns) this.#deleteRuns(options.removedRuns);
       const state = (
         this.#sql('SELECT state FROM messages WHERE id = ?').get(messageId) as
           | { state: MessageState }
@@ -402,13 +402,13 @@ export class SqliteStore implements MessageStore {
 
   markRunsRemoved(runIds: readonly string[]): Promise<void> {
     if (runIds.length === 0) return Promise.resolve();
-    const now = Date.now();
-    return this.#group.write(() => this.#markRunsRemovedNow(runIds, now));
+    return this.#group.write(() => this.#deleteRuns(runIds));
   }
 
-  #markRunsRemovedNow(runIds: readonly string[], now: number): void {
-    const mark = this.#sql('UPDATE preprocess_runs SET removed_at = ? WHERE run_id = ?');
-    for (const id of runIds) mark.run(now, id);
+  #deleteRuns(runIds: readonly string[]): void {
+    // A removed run is of no further use: deleting it keeps the table as small as what is in flight.
+    const remove = this.#sql('DELETE FROM preprocess_runs WHERE run_id = ?');
+    for (const id of runIds) remove.run(id);
   }
 
   releaseExpiredLeases(now: number): Promise<number> {
@@ -438,7 +438,7 @@ export class SqliteStore implements MessageStore {
         ).all() as { owner: string }[]
       ).map((r) => r.owner);
       const runOwners = (
-        this.#sql('SELECT DISTINCT owner FROM preprocess_runs WHERE removed_at IS NULL').all() as {
+        this.#sql('SELECT DISTINCT owner FROM preprocess_runs').all() as {
           owner: string;
         }[]
       ).map((r) => r.owner);
@@ -452,7 +452,7 @@ export class SqliteStore implements MessageStore {
       );
       const runs: OpenPreprocessRun[] = [];
       const select = this.#sql(
-        'SELECT run_id, message, logon FROM preprocess_runs WHERE owner = ? AND removed_at IS NULL ORDER BY recorded_at',
+        'SELECT run_id, message, logon FROM preprocess_runs WHERE owner = ? ORDER BY recorded_at',
       );
       for (const owner of dead) {
         for (const row of select.all(owner) as { run_id: string; message: string; logon: string }[]) {
