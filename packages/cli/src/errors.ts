@@ -30,6 +30,8 @@ export const CliErrorCode = {
   DAEMON_FAILED: 'SPOOL_E_DAEMON_FAILED',
   /** A daemon request was malformed: bad JSON, missing fields, unknown route or method, too large. */
   BAD_REQUEST: 'SPOOL_E_BAD_REQUEST',
+  /** `spool run --port N` found the port taken on 127.0.0.1. */
+  PORT_IN_USE: 'SPOOL_E_PORT_IN_USE',
 } as const;
 
 /** Codes that mean the spooler itself failed rather than the user's input (exit code 3). */

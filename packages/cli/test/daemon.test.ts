@@ -139,6 +139,27 @@ describe('spool run as a daemon', () => {
     expect(await daemon.exited).toBe(0);
   }, 30_000);
 
+  it('--port: a taken port is a coded error that leaves no lock behind; --once takes no port', async () => {
+    const dir = profileDir();
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const result = spool(['run', '--port', String(port)], dir);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(`^SPOOL_E_PORT_IN_USE: port ${port} on 127\\.0\\.0\\.1 is in use`),
+      );
+      expect(existsSync(join(dir, '.spool', 'daemon.lock'))).toBe(false);
+      expect(existsSync(join(dir, '.spool', 'daemon.json'))).toBe(false);
+    } finally {
+      taken.close();
+    }
+    expect(spool(['run', '--once', '--port', '1'], dir).code).toBe(2);
+    expect(spool(['run', '--port', 'http'], dir).code).toBe(2);
+  }, 30_000);
+
   it('takes over a stale lock left by a dead process', async () => {
     const dir = profileDir();
     // A pid far above any real one (pid_max is at most 2^22), so it cannot be alive.

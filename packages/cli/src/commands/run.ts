@@ -197,7 +197,7 @@ function listen(server: Server, port: number): Promise<void> {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new CliError(CliErrorCode.USAGE, `port ${port} on 127.0.0.1 is in use`, {
+          ? new CliError(CliErrorCode.PORT_IN_USE, `port ${port} on 127.0.0.1 is in use`, {
               hint: 'Pick another --port, or leave it out to take any free port (daemon.json tells the CLI which).',
             })
           : error,

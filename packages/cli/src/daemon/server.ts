@@ -115,7 +115,7 @@ export function createDaemonServer(deps: ServerDeps): Server {
         case '/flush': {
           route = '/flush';
           if (method !== 'POST') return methodNotAllowed(res, 'POST');
-          return flush(req, res, deps);
+          return flush(res, deps);
         }
         case '/reload': {
           route = '/reload';
@@ -187,7 +187,7 @@ export function daemonStatus(deps: ServerDeps): DaemonStatus {
  * logon's count moves, then `{ type: "report", report }` (the pass report and the last progress per logon).
  * A client that disconnects aborts the flush.
  */
-async function flush(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<number> {
+async function flush(res: ServerResponse, deps: ServerDeps): Promise<number> {
   const spooler = await deps.daemon.current();
   const controller = new AbortController();
   res.on('close', () => {
@@ -211,7 +211,6 @@ async function flush(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
   } finally {
     off();
   }
-  void req;
   return 200;
 }
 
