@@ -47,10 +47,11 @@ export async function startDaemon(
   dir: string,
   extra: readonly string[] = [],
   cleanup: (() => void)[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<DaemonProcess & { started: Record<string, unknown> }> {
   const child = spawn(process.execPath, [BIN, 'run', '--json', ...extra], {
     cwd: dir,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   cleanup.push(() => child.kill('SIGKILL'));

@@ -218,6 +218,41 @@ describe('spool run as a daemon', () => {
     expect(await daemon.exited).toBe(0);
   }, 30_000);
 
+  it('keeps a secret from the profile out of its logs (debug level), its API answers and its metrics', async () => {
+    const canary = 'canary-7f3a9c1e';
+    const env = { SPOOL_TEST_CANARY: canary, SPOOL_LOG_LEVEL: 'debug' };
+    const dir = temporaryDir();
+    // The provider fails every hand-off with the secret as the reason: it reaches errors, rows and logs.
+    writeFileSync(
+      join(dir, 'spool.config.yaml'),
+      'providers:\n  - provider: loopback\n    options: { failPermanently: "${SPOOL_TEST_CANARY}" }\n',
+    );
+    const daemon = await startDaemon(dir, [], cleanup, env);
+    const sent = spool(
+      ['send', '--from', 'LOOP:me', '--to', 'LOOP:x', '--subject', 'S', '--body', 'B'],
+      dir,
+      env,
+    );
+    expect(sent.code, sent.stderr).toBe(0);
+    const id = sent.stdout.trim();
+    expect(await daemon.until((event) => event.id === id)).toMatchObject({
+      recipients: [{ address: 'LOOP:x', outcome: 'failed' }],
+    });
+    const shown = spool(['show', id, '--json'], dir, env);
+    expect(JSON.parse(shown.stdout).recipients[0].lastError).toContain('***');
+    const answers = [
+      await (await daemon.api('/status')).text(),
+      await (await daemon.api('/metrics')).text(),
+      await (await daemon.api(`/messages/${id}/cancel`, { method: 'POST' })).text(),
+      spool(['status', '--json'], dir, env).stdout,
+      shown.stdout,
+    ];
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.logs().length).toBeGreaterThan(3);
+    for (const text of [...answers, JSON.stringify(daemon.logs())]) expect(text).not.toContain(canary);
+  }, 30_000);
+
   it('SIGHUP reloads the profile: a new entry logs on and takes traffic; POST /reload removes it again', async () => {
     const dir = profileDir();
     const daemon = await startDaemon(dir, [], cleanup);
