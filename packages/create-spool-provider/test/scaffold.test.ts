@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,17 +96,13 @@ describe('scaffold', () => {
 
 describe('a scaffolded package', () => {
   it('installs, typechecks, builds and passes its own tests (conformance suite included) with no edits', async () => {
-    // Through the real bin, as `pnpm create spool-provider` runs it: no TTY, no stdin.
-    const { stdout } = await run(
-      process.execPath,
-      [bin, '@acme/spool-provider-drop', '--dir', 'drop', '--address-type', 'drop'],
-      {
-        cwd: work,
-        env: childEnv(),
-      },
-    );
-    expect(stdout).toContain('Created @acme/spool-provider-drop (address type DROP');
-    const dir = join(work, 'drop');
+    // Through the real bin, as `pnpm create spool-provider folder` runs it: no TTY, no stdin. The same
+    // package docs/writing-a-provider.md shows (test/docs.test.ts keeps the page equal to it).
+    const cwd = join(work, 'e2e');
+    await mkdir(cwd);
+    const { stdout } = await run(process.execPath, [bin, 'folder'], { cwd, env: childEnv() });
+    expect(stdout).toContain('Created spool-provider-folder (address type FOLDER');
+    const dir = join(cwd, 'spool-provider-folder');
     await linkWorkspacePackages(dir);
     const env = childEnv();
     await run(

@@ -703,7 +703,7 @@ export function runConformance(config: ConformanceOptions): void {
             try {
               result = await logon.submitMessage(message, routed, {
                 signal,
-                preprocessInfo: runs[runs.length - 1]?.info,
+                preprocessInfo: runs[0]?.info,
               });
             } catch (error) {
               await removeAll(session, support, message, runs, 'deferred');
@@ -832,7 +832,7 @@ export function runConformance(config: ConformanceOptions): void {
             const outcome = await logon
               .submitMessage(message, routed, {
                 signal: controller.signal,
-                preprocessInfo: runs[runs.length - 1]?.info,
+                preprocessInfo: runs[0]?.info,
               })
               .then(
                 (result) => ({ result }),
@@ -923,7 +923,7 @@ export function runConformance(config: ConformanceOptions): void {
           await logon
             .submitMessage(message, routed, {
               signal: new AbortController().signal,
-              preprocessInfo: runs[runs.length - 1]?.info,
+              preprocessInfo: runs[0]?.info,
             })
             .catch(() => {});
           await removeAll(session, support, message, runs, 'delivered');
