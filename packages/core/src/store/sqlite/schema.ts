@@ -67,13 +67,15 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT INTO sequence VALUES ('cursor', 0);
   `,
-  // 2 (unreleased until @spool/core 0.2.0, so still edited in place): claims no longer step over in-flight rows. Leased recipients leave the claim index, so a route with
-  // hundreds of hand-offs in flight finds its next due recipient at once; expired leases are released by a
-  // periodic sweep instead of being matched by every claim. countDue and flush use recipients_next.
-  // Routing finds unrouted recipients (submitted by another process, or declined) without scanning the queue.
+  // 2 (unreleased until @spool/core 0.2.0, so still edited in place):
+  // - Claims no longer step over in-flight rows: leased recipients leave the claim index, so a route with
+  //   hundreds of hand-offs in flight finds its next due recipient at once; expired leases are released by a
+  //   periodic sweep instead of being matched by every claim. next_attempt_at rides along in the index, so
+  //   a claim tells due from not-due without reading the row. countDue and flush use recipients_next.
+  // - Routing finds unrouted recipients (submitted by another process, or declined) without scanning the queue.
   `
   DROP INDEX recipients_fifo;
-  CREATE INDEX recipients_claimable ON recipients (route, submitted_at, message, idx)
+  CREATE INDEX recipients_claimable ON recipients (route, submitted_at, message, idx, next_attempt_at)
     WHERE outcome = 'pending' AND lease_owner IS NULL;
   CREATE INDEX recipients_unrouted ON recipients (submitted_at) WHERE outcome = 'pending' AND route IS NULL;
   -- Preprocess runs are deleted when removed (they only matter while open, for crash recovery): the table no

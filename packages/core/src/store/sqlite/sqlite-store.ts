@@ -297,16 +297,18 @@ export class SqliteStore implements MessageStore {
   ): Promise<Claim[]> {
     if (limit <= 0) return Promise.resolve([]);
     return this.#group.write(() => {
+      // Recipients of one message are adjacent in this order: read until `limit` messages are complete.
       const rows = this.#sql(
         `SELECT message, idx FROM recipients INDEXED BY recipients_claimable
          WHERE outcome = 'pending' AND lease_owner IS NULL AND route = ? AND next_attempt_at <= ?
-         ORDER BY submitted_at, message, idx LIMIT ?`,
-      ).all(route, now, limit * 8) as { message: string; idx: number }[];
+         ORDER BY submitted_at, message, idx`,
+      ).iterate(route, now) as IterableIterator<{ message: string; idx: number }>;
       const byMessage = new Map<string, number[]>();
       for (const row of rows) {
         const list = byMessage.get(row.message);
         if (list) list.push(Number(row.idx));
         else if (byMessage.size < limit) byMessage.set(row.message, [Number(row.idx)]);
+        else break; // the first recipient of one message too many: the iterator is closed by the break
       }
       const lease = this.#sql(
         'UPDATE recipients SET lease_owner = ?, lease_expires = ? WHERE message = ? AND idx = ?',
@@ -412,13 +414,15 @@ export class SqliteStore implements MessageStore {
   }
 
   releaseExpiredLeases(now: number): Promise<number> {
-    // Most of the time nothing expired: a read keeps the periodic check from costing a commit.
-    if (!this.#sql('SELECT 1 FROM recipients WHERE lease_expires < ? LIMIT 1').get(now))
+    // Most of the time nothing expired: a read keeps the periodic check from costing a commit. Both go
+    // through the leased-rows index, so only what is in flight is looked at, never the delivered history.
+    const expired = 'lease_owner IS NOT NULL AND lease_expires < ?';
+    if (!this.#sql(`SELECT 1 FROM recipients INDEXED BY recipients_leased WHERE ${expired} LIMIT 1`).get(now))
       return Promise.resolve(0);
     return this.#group.write(() =>
       Number(
         this.#sql(
-          'UPDATE recipients SET lease_owner = NULL, lease_expires = NULL WHERE lease_expires < ?',
+          `UPDATE recipients INDEXED BY recipients_leased SET lease_owner = NULL, lease_expires = NULL WHERE ${expired}`,
         ).run(now).changes,
       ),
     );
