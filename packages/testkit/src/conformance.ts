@@ -255,13 +255,16 @@ export function runConformance(config: ConformanceOptions): void {
     }
     const receiver = receiveLikeTheHost(session, support, logon);
     receivers.set(logon, receiver);
-    if (support.newMailCalls > 0) support.onNewMail?.(); // asked during logon: the host receives once traffic starts
+    if (support.newMailCalls > 0) support.onNewMail?.(); // asked during logon: received once inbound begins
     return logon;
   }
 
   async function notify(session: Session, logon: TransportLogon, event: TransportNotifyEvent): Promise<void> {
     try {
       await logon.transportNotify(event);
+      if (event.type === 'begin-inbound' || event.type === 'end-inbound') {
+        receivers.get(logon)?.setInbound(event.type === 'begin-inbound');
+      }
     } catch (error) {
       throw conformanceError(
         session.name,
@@ -314,9 +317,10 @@ export function runConformance(config: ConformanceOptions): void {
         if (result.more) wanted = true;
       }
     };
-    support.onNewMail = () => {
-      if (typeof logon.startMessage !== 'function') return;
-      wanted = true;
+    // Like the host: receiving happens only while inbound traffic is enabled (begin-inbound … end-inbound).
+    let inbound = false;
+    const schedule = () => {
+      if (!inbound || !wanted || typeof logon.startMessage !== 'function') return;
       running = running
         .then(() => new Promise((resolve) => setImmediate(resolve)))
         .then(pump)
@@ -324,9 +328,18 @@ export function runConformance(config: ConformanceOptions): void {
           errors.push(error);
         });
     };
+    support.onNewMail = () => {
+      wanted = true;
+      schedule();
+    };
     return {
       saved,
       sink,
+      /** begin-inbound / end-inbound reached the provider. */
+      setInbound(enabled: boolean) {
+        inbound = enabled;
+        schedule();
+      },
       /** Waits for the receiving in progress and throws what it ran into. */
       async settle() {
         await running;
@@ -696,6 +709,7 @@ export function runConformance(config: ConformanceOptions): void {
           const logon = await logOn(session, support);
           try {
             await notify(session, logon, { type: 'begin-outbound' });
+            await notify(session, logon, { type: 'begin-inbound' });
             const { message, routed } = sampleMessage('conformance-submit');
             const signal = new AbortController().signal;
             const runs = await preprocessAll(session, support, message, routed, signal);
@@ -771,6 +785,7 @@ export function runConformance(config: ConformanceOptions): void {
             await receivers.get(logon)?.settle();
             await removeAll(session, support, message, runs, 'delivered');
             await notify(session, logon, { type: 'end-outbound' });
+            await notify(session, logon, { type: 'end-inbound' });
           } finally {
             await logoff(session, logon, support);
           }
@@ -825,6 +840,7 @@ export function runConformance(config: ConformanceOptions): void {
           const logon = await logOn(session, support);
           try {
             await notify(session, logon, { type: 'begin-outbound' });
+            await notify(session, logon, { type: 'begin-inbound' });
             const { message, routed } = sampleMessage('conformance-cancel');
             const runs = await preprocessAll(session, support, message, routed, new AbortController().signal);
             const controller = new AbortController();
@@ -848,6 +864,7 @@ export function runConformance(config: ConformanceOptions): void {
               );
             }
             await notify(session, logon, { type: 'end-outbound' });
+            await notify(session, logon, { type: 'end-inbound' });
           } finally {
             await logoff(session, logon, support);
           }
@@ -861,6 +878,7 @@ export function runConformance(config: ConformanceOptions): void {
         await withSession(async (session) => {
           const support = await session.newSupport();
           const logon = await logOn(session, support);
+          receivers.delete(logon); // this check drives poll and startMessage itself, one call at a time
           const saved: InboundMessage[] = [];
           const sink = {
             save: async (message: InboundMessage) => {
@@ -902,8 +920,8 @@ export function runConformance(config: ConformanceOptions): void {
               }
             }
             await logon.idle?.({ signal });
-            await notify(session, logon, { type: 'end-inbound' });
             await notify(session, logon, { type: 'end-outbound' });
+            await notify(session, logon, { type: 'end-inbound' });
           } finally {
             await logoff(session, logon, support);
           }
@@ -927,8 +945,8 @@ export function runConformance(config: ConformanceOptions): void {
             })
             .catch(() => {});
           await removeAll(session, support, message, runs, 'delivered');
-          await notify(session, logon, { type: 'end-inbound' });
           await notify(session, logon, { type: 'end-outbound' });
+          await notify(session, logon, { type: 'end-inbound' });
           await logoff(session, logon, support, mode);
           await sleep(settleMs); // timers and listeners the provider forgot would fire now
           if (support.lateCalls.length > 0) {
@@ -1032,6 +1050,7 @@ export function runConformance(config: ConformanceOptions): void {
         const support = await session.newSupport();
         const logon = await logOn(session, support);
         await notify(session, logon, { type: 'begin-outbound' });
+        await notify(session, logon, { type: 'begin-inbound' });
         const dispose = (session.provider as Partial<AsyncDisposable>)[Symbol.asyncDispose];
         try {
           if (typeof dispose === 'function') await dispose.call(session.provider);

@@ -38,4 +38,27 @@ describe('packCheck', () => {
       '"files" in package.json includes the folder of "spool.entry"',
     );
   });
+
+  it('fails when the code imports a package that "dependencies" does not declare (it would not be installed)', async () => {
+    const dir = await writeProvider(join(work, 'undeclared'), 'none', ['dist'], { importsUndeclared: 'ajv' });
+    // The author's folder resolves ajv (the kit's own node_modules is up the tree), so tests on the source pass.
+    const error = await packCheck(dir, { packer: 'npm' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'SPOOL_E_PACK_CHECK',
+      details: expect.objectContaining({ loaderCode: 'SPOOL_E_IMPORT_FAILED' }),
+    });
+    expect((error as Error).message).toContain('a missing dependency');
+    expect((error as { hint: string }).hint).toContain('devDependencies are not installed for users');
+  });
+
+  it('fails when CommonJS code (require) ships in an ESM package', async () => {
+    const dir = await writeProvider(join(work, 'cjs'), 'none', ['dist'], { usesRequire: true });
+    const error = await packCheck(dir, { packer: 'npm' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'SPOOL_E_PACK_CHECK',
+      details: expect.objectContaining({ loaderCode: 'SPOOL_E_IMPORT_FAILED' }),
+    });
+    expect((error as Error).message).toContain('require is not defined');
+    expect((error as { hint: string }).hint).toContain('mixes ESM and CommonJS');
+  });
 });
