@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built @spool/core entry. */
-export const CORE_DIST = join(ROOT, 'packages/core/dist/index.js');
+// SPOOL_BENCH_CORE_DIST points a run at another build of core (A/B comparisons of a change on a busy machine).
+export const CORE_DIST = process.env.SPOOL_BENCH_CORE_DIST ?? join(ROOT, 'packages/core/dist/index.js');
 /** The fixture profile directory whose node_modules holds the light providers. */
 export const FIXTURE_DIR = join(ROOT, 'packages/core/test/fixtures/profile');
 /** The three light fixture providers every host-start figure logs on. */

@@ -214,7 +214,8 @@ export class SqliteStore implements MessageStore {
   /**
    * The common case without a query: the hand-off just gave a final outcome to every recipient of the
    * claimed copy that was still pending (final outcomes never change), so the message is finished and its
-   * recipients are known. Returns null when that cannot be told from the copy (another route still works on it).
+   * recipients are known. Returns null when that cannot be told from the copy (another route still works on
+   * it). Unlike #finishIfDone, it does not mark the message finished: settle does, with the disposition.
    */
   #finishedByThese(
     messageId: string,
@@ -223,7 +224,7 @@ export class SqliteStore implements MessageStore {
   ): FinishedMessage | null {
     if (claimed?.id !== messageId) return null;
     if (claimed.recipients.some((r) => r.outcome === 'pending' && !finals.has(r.index))) return null;
-    this.#sql("UPDATE messages SET state = 'finished' WHERE id = ?").run(messageId);
+    // The state is written by the caller, together with the disposition when there is one (one UPDATE).
     const recipients = claimed.recipients.map((r): StoredRecipient => {
       const final = finals.get(r.index);
       return final
@@ -391,12 +392,14 @@ export class SqliteStore implements MessageStore {
         }
       }
       void route;
-      const finished =
-        (state === 'queued' && this.#finishedByThese(messageId, options.claimed, finals)) ||
-        this.#finishIfDone(messageId, now, options.claimed);
+      const known = state === 'queued' ? this.#finishedByThese(messageId, options.claimed, finals) : null;
+      const finished = known ?? this.#finishIfDone(messageId, now, options.claimed);
       if (!finished) return { finished: null, disposed: false };
       const plan = options.finish?.(finished.message);
-      if (!plan) return { finished: finished.message, disposed: false };
+      if (!plan) {
+        if (known) this.#sql("UPDATE messages SET state = 'finished' WHERE id = ?").run(messageId);
+        return { finished: finished.message, disposed: false };
+      }
       this.#finishNow(messageId, plan.disposition, plan.reports, now);
       return { finished: finished.message, disposed: true };
     });
@@ -488,14 +491,12 @@ export class SqliteStore implements MessageStore {
     if (disposition === 'delete') {
       this.#sql('DELETE FROM messages WHERE id = ?').run(messageId);
     } else if (disposition === 'keep') {
-      this.#sql('UPDATE messages SET finished_at = ? WHERE id = ?').run(now, messageId);
+      this.#sql("UPDATE messages SET state = 'finished', finished_at = ? WHERE id = ?").run(now, messageId);
     } else {
-      this.#sql('UPDATE messages SET folder = ?, finished_at = ?, cursor = ? WHERE id = ?').run(
-        disposition.folder,
-        now,
-        this.#nextCursor(),
-        messageId,
-      );
+      // state too: settle leaves a message it finished itself to this single UPDATE.
+      this.#sql(
+        "UPDATE messages SET state = 'finished', folder = ?, finished_at = ?, cursor = ? WHERE id = ?",
+      ).run(disposition.folder, now, this.#nextCursor(), messageId);
     }
   }
 
