@@ -293,6 +293,39 @@ describe('spool run as a daemon', () => {
     expect(await daemon.exited).toBe(0);
   }, 60_000);
 
+  it('a reload lets an in-flight hand-off finish on its old logon before the changed entry logs on again', async () => {
+    const dir = profileDir({ latencyMs: 1_500 });
+    const daemon = await startDaemon(dir, [], cleanup);
+    const id = send(dir);
+    const active = async () => {
+      const status = (await (await daemon.api('/status')).json()) as {
+        rows: { id: string; outbound: { active: boolean } }[];
+      };
+      return status.rows.find((row) => row.id === 'loopback/default')?.outbound.active === true;
+    };
+    for (let i = 0; i < 100 && !(await active()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await active()).toBe(true);
+    writeFileSync(join(dir, 'spool.config.yaml'), 'providers:\n  - provider: loopback\n    options: {}\n');
+    daemon.child.kill('SIGHUP');
+    // Delivered (by the old logon) first, then the reload completes with the entry counted as changed.
+    expect(await daemon.next()).toMatchObject({
+      event: 'finished',
+      id,
+      recipients: [{ address: 'LOOP:alice', outcome: 'delivered' }],
+    });
+    expect(await daemon.next()).toMatchObject({
+      event: 'reloaded',
+      changed: ['loopback'],
+      logons: ['loopback/default'],
+    });
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(
+      json<{ recipients: { attempts: number }[] }>(spool(['show', id, '--json'], dir)).recipients[0]
+        ?.attempts,
+    ).toBe(1);
+  }, 30_000);
+
   it('a second SIGTERM hurries: a hanging hand-off is aborted and its message stays queued, untouched', async () => {
     const dir = profileDir({ latencyMs: 600_000 });
     const daemon = await startDaemon(dir, [], cleanup);

@@ -127,8 +127,9 @@ export class DaemonSpooler {
       'reload: stopping the running spooler (in-flight hand-offs finish on their old logons)',
     );
     const old = this.#spooler;
-    this.#detach();
+    // Still attached while it stops: the hand-offs it finishes now are reported and counted too.
     await old.stop({ mode: 'orderly' });
+    this.#detach();
     let spooler: Spooler;
     try {
       spooler = await DaemonSpooler.#create(next, this.#logger);
