@@ -161,7 +161,10 @@ const figures = {
         (error, stdout) => (error ? reject(error) : resolve(stdout)),
       );
     });
-    const submitted = output.trim().split('\n').map((line) => JSON.parse(line));
+    const submitted = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     for (let i = 0; i < 500 && submitted.some(({ id }) => !finishedAt.has(id)); i++)
       await new Promise((r) => setTimeout(r, 10));
     await s.stop();
