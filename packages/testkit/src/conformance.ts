@@ -781,9 +781,10 @@ export function runConformance(config: ConformanceOptions): void {
                 );
               }
             }
-            await logon.endMessage?.({ id: message.id, recipients: outcomes as Record<string, never> });
             await receivers.get(logon)?.settle();
+            // The host's order: removePreprocessInfo, then the commit of the outcomes, then endMessage.
             await removeAll(session, support, message, runs, 'delivered');
+            await logon.endMessage?.({ id: message.id, recipients: outcomes as Record<string, never> });
             await notify(session, logon, { type: 'end-outbound' });
             await notify(session, logon, { type: 'end-inbound' });
           } finally {

@@ -658,14 +658,6 @@ export class Spooler implements AsyncDisposable {
         reason = 'deferred';
       }
     }
-    if (handle.logon.endMessage && Object.keys(outcomes).length > 0) {
-      const endMessage = handle.logon.endMessage.bind(handle.logon);
-      await handle
-        .call('endMessage', () => endMessage({ id: stored.id, recipients: outcomes }), {
-          messageId: stored.id,
-        })
-        .catch(() => undefined);
-    }
     await this.#removePreprocessInfo(handle, stored.id, runIds, infos, reason);
     // One commit records the outcomes, the removed runs and, without async sent-mail hooks, the finish.
     // A crash before it leaves the runs open (recovery removes them again: removal is idempotent) and the
@@ -676,6 +668,15 @@ export class Spooler implements AsyncDisposable {
       claimed: stored,
       finish: (message) => (this.#hasSentMailHooks() ? null : this.#finishPlan(message, 'default', now)),
     });
+    // EndMessage comes after that commit, as the SPI promises: the outcomes it reports are durable.
+    if (handle.logon.endMessage && Object.keys(outcomes).length > 0) {
+      const endMessage = handle.logon.endMessage.bind(handle.logon);
+      await handle
+        .call('endMessage', () => endMessage({ id: stored.id, recipients: outcomes }), {
+          messageId: stored.id,
+        })
+        .catch(() => undefined);
+    }
     this.#count(handle.id, updates);
     if (settled.finished && settled.disposed) this.#finished(settled.finished);
     else if (settled.finished) await this.#finish(settled.finished);
