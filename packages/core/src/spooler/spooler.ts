@@ -108,6 +108,8 @@ interface InFlight {
 type Counts = { delivered: number; failed: number; deferred: number; received: number };
 
 const STOP_REASON = 'spooler stopping';
+/** Hand-offs a logon may hold unsettled per maxInFlight slot: one in submitMessage, one being recorded. */
+const UNSETTLED_PER_SLOT = 2;
 const CANCEL_REASON = 'message cancelled';
 
 /** Normalises a folder name typed by a person (`inbox` → `Inbox`); custom folders keep their spelling. */
@@ -132,7 +134,8 @@ export class Spooler implements AsyncDisposable {
   readonly #instance: string;
   readonly #events = new EventEmitter<{ change: []; finished: [StoredMessage]; progress: [FlushProgress] }>();
   readonly #inFlight = new Map<string, InFlight>(); // key: messageId + route
-  readonly #inFlightCount = new Map<string, number>(); // route → hand-offs in #inFlight
+  readonly #inFlightCount = new Map<string, number>(); // route → hand-offs inside submitMessage (slots)
+  readonly #unsettledCount = new Map<string, number>(); // route → hand-offs in #inFlight (outcome not committed)
   readonly #inbound = new Map<string, Promise<void>>(); // logonId → running receive loop
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #pass: Counts = { delivered: 0, failed: 0, deferred: 0, received: 0 };
@@ -412,9 +415,13 @@ export class Spooler implements AsyncDisposable {
     return this.store.commits;
   }
 
-  /** The most hand-offs this spooler will run at once (the sum of every logon's maxInFlight). */
+  /**
+   * The most hand-offs this spooler holds unsettled at once (claimed, outcome not yet committed): twice the
+   * sum of the logons' maxInFlight. At most maxInFlight of them are in `submitMessage`; a slot frees when
+   * `submitMessage` returns, while the outcome is still being recorded. A crash repeats at most this many.
+   */
   get maxInFlight(): number {
-    return this.host.logons().reduce((sum, handle) => sum + handle.maxInFlight, 0);
+    return this.host.logons().reduce((sum, handle) => sum + UNSETTLED_PER_SLOT * handle.maxInFlight, 0);
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -450,7 +457,10 @@ export class Spooler implements AsyncDisposable {
         for (const handle of this.host.logons()) {
           if (this.#stopping) return;
           if (handle.state !== 'active' || !handle.outboundEnabled) continue;
-          const free = handle.maxInFlight - this.#inFlightOn(handle.id);
+          const free = Math.min(
+            handle.maxInFlight - this.#inFlightOn(handle.id),
+            UNSETTLED_PER_SLOT * handle.maxInFlight - (this.#unsettledCount.get(handle.id) ?? 0),
+          );
           if (free <= 0) continue;
           const claims = await this.store.claim(
             handle.id,
@@ -553,7 +563,17 @@ export class Spooler implements AsyncDisposable {
   ): void {
     const key = `${message.id}|${handle.id}`;
     const controller = new AbortController();
-    const done = this.#handOff(handle, message, indexes, runIds, controller)
+    // maxInFlight bounds submitMessage calls: the slot frees as soon as submitMessage settled, so the next
+    // hand-off starts while this one's bookkeeping (removal, the outcome commit, endMessage) completes.
+    let slotHeld = true;
+    const releaseSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.#inFlightCount.set(handle.id, this.#inFlightOn(handle.id) - 1);
+      this.#setActive(handle.id, 'outbound');
+      this.#wake();
+    };
+    const done = this.#handOff(handle, message, indexes, runIds, controller, releaseSlot)
       .catch((error: unknown) =>
         this.host.logger.error(
           { messageId: message.id, logon: handle.id },
@@ -562,12 +582,13 @@ export class Spooler implements AsyncDisposable {
       )
       .finally(() => {
         this.#inFlight.delete(key);
-        this.#inFlightCount.set(handle.id, this.#inFlightOn(handle.id) - 1);
-        this.#setActive(handle.id, 'outbound');
+        this.#unsettledCount.set(handle.id, (this.#unsettledCount.get(handle.id) ?? 1) - 1);
+        releaseSlot();
         this.#wake();
       });
     this.#inFlight.set(key, { messageId: message.id, handle, controller, done });
     this.#inFlightCount.set(handle.id, this.#inFlightOn(handle.id) + 1);
+    this.#unsettledCount.set(handle.id, (this.#unsettledCount.get(handle.id) ?? 0) + 1);
     this.#setActive(handle.id, 'outbound');
   }
 
@@ -577,6 +598,7 @@ export class Spooler implements AsyncDisposable {
     indexes: readonly number[],
     runIds: readonly string[],
     controller: AbortController,
+    releaseSlot: () => void,
   ): Promise<void> {
     const mine = new Set(indexes);
     const all = stored.recipients.map(
@@ -658,6 +680,7 @@ export class Spooler implements AsyncDisposable {
         reason = 'deferred';
       }
     }
+    releaseSlot();
     await this.#removePreprocessInfo(handle, stored.id, runIds, infos, reason);
     // One commit records the outcomes, the removed runs and, without async sent-mail hooks, the finish.
     // A crash before it leaves the runs open (recovery removes them again: removal is idempotent) and the
