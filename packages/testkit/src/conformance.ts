@@ -202,6 +202,29 @@ export function runConformance(config: ConformanceOptions): void {
     }
   }
 
+  /**
+   * A fresh session with one account logged on (and, with `traffic`, outbound and inbound begun), given to
+   * `body`; the logon is logged off whatever `body` does.
+   */
+  async function withLogon(
+    options: { traffic: boolean },
+    body: (session: Session, logon: TransportLogon, support: RecordingSupport) => Promise<void>,
+  ): Promise<void> {
+    await withSession(async (session) => {
+      const support = await session.newSupport();
+      const logon = await logOn(session, support);
+      try {
+        if (options.traffic) {
+          await notify(session, logon, { type: 'begin-outbound' });
+          await notify(session, logon, { type: 'begin-inbound' });
+        }
+        await body(session, logon, support);
+      } finally {
+        await logoff(session, logon, support);
+      }
+    });
+  }
+
   /** `transportLogon` with the shape checks the host makes, plus the ones only the suite makes. */
   async function logOn(session: Session, support: RecordingSupport): Promise<TransportLogon> {
     let logon: TransportLogon;
@@ -601,53 +624,47 @@ export function runConformance(config: ConformanceOptions): void {
     check(
       'transportLogon and addressTypes: a logon whose address types are well-formed and equal the manifest',
       async () => {
-        await withSession(async (session) => {
-          const support = await session.newSupport();
-          const logon = await logOn(session, support);
-          try {
-            const types = logon.addressTypes();
-            if (
-              !Array.isArray(types) ||
-              types.length === 0 ||
-              !types.every((t) => typeof t === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(t))
-            ) {
-              throw conformanceError(
-                session.name,
-                'logon.addressTypes()',
-                `addressTypes() returned ${JSON.stringify(types)}`,
-                'Return a non-empty list like ["SMTP"] (letters, digits, dashes; starting with a letter).',
-              );
-            }
-            if (sortedTypes(types).join() !== sortedTypes(session.manifestTypes).join()) {
-              throw conformanceError(
-                session.name,
-                'logon.addressTypes()',
-                `addressTypes() returned [${types.join(', ')}] but the manifest declares [${session.manifestTypes.join(', ')}]`,
-                "With default options a logon claims exactly the manifest's address types (run the suite with options that keep the defaults).",
-              );
-            }
-            const unrouted = config.addresses.filter(
-              (a) => !sortedTypes(types).includes(parseAddress(a, 'SMTP').addressType),
+        await withLogon({ traffic: false }, async (session, logon, support) => {
+          const types = logon.addressTypes();
+          if (
+            !Array.isArray(types) ||
+            types.length === 0 ||
+            !types.every((t) => typeof t === 'string' && /^[A-Za-z][A-Za-z0-9-]*$/.test(t))
+          ) {
+            throw conformanceError(
+              session.name,
+              'logon.addressTypes()',
+              `addressTypes() returned ${JSON.stringify(types)}`,
+              'Return a non-empty list like ["SMTP"] (letters, digits, dashes; starting with a letter).',
             );
-            if (unrouted.length > 0) {
-              throw usageError(
-                `runConformance: sample addresses ${unrouted.join(', ')} are not of a type the logon claims ([${types.join(', ')}])`,
-                "Give sample addresses of the provider's own address type.",
-              );
-            }
-            const bad = support.patches.find((patch) =>
-              Object.keys(patch).some((key) => !STATUS_PATCH_KEYS.has(key)),
+          }
+          if (sortedTypes(types).join() !== sortedTypes(session.manifestTypes).join()) {
+            throw conformanceError(
+              session.name,
+              'logon.addressTypes()',
+              `addressTypes() returned [${types.join(', ')}] but the manifest declares [${session.manifestTypes.join(', ')}]`,
+              "With default options a logon claims exactly the manifest's address types (run the suite with options that keep the defaults).",
             );
-            if (bad) {
-              throw conformanceError(
-                session.name,
-                'Support calls (provider → host)',
-                `modifyStatusRow got unknown keys: ${JSON.stringify(bad)}`,
-                `A patch may set ${[...STATUS_PATCH_KEYS].join(', ')}; the host keeps the rest.`,
-              );
-            }
-          } finally {
-            await logoff(session, logon, support);
+          }
+          const unrouted = config.addresses.filter(
+            (a) => !sortedTypes(types).includes(parseAddress(a, 'SMTP').addressType),
+          );
+          if (unrouted.length > 0) {
+            throw usageError(
+              `runConformance: sample addresses ${unrouted.join(', ')} are not of a type the logon claims ([${types.join(', ')}])`,
+              "Give sample addresses of the provider's own address type.",
+            );
+          }
+          const bad = support.patches.find((patch) =>
+            Object.keys(patch).some((key) => !STATUS_PATCH_KEYS.has(key)),
+          );
+          if (bad) {
+            throw conformanceError(
+              session.name,
+              'Support calls (provider → host)',
+              `modifyStatusRow got unknown keys: ${JSON.stringify(bad)}`,
+              `A patch may set ${[...STATUS_PATCH_KEYS].join(', ')}; the host keeps the rest.`,
+            );
           }
         });
       },
@@ -690,106 +707,92 @@ export function runConformance(config: ConformanceOptions): void {
     );
 
     check('transportNotify: every event is accepted, in session order', async () => {
-      await withSession(async (session) => {
-        const support = await session.newSupport();
-        const logon = await logOn(session, support);
-        try {
-          for (const event of SESSION_EVENTS) await notify(session, logon, event);
-        } finally {
-          await logoff(session, logon, support);
-        }
+      await withLogon({ traffic: false }, async (session, logon) => {
+        for (const event of SESSION_EVENTS) await notify(session, logon, event);
       });
     });
 
     check(
       'submitMessage: every routed recipient is reported exactly once, with a valid outcome, and delivered',
       async () => {
-        await withSession(async (session) => {
-          const support = await session.newSupport();
-          const logon = await logOn(session, support);
+        await withLogon({ traffic: true }, async (session, logon, support) => {
+          const { message, routed } = sampleMessage('conformance-submit');
+          const signal = new AbortController().signal;
+          const runs = await preprocessAll(session, support, message, routed, signal);
+          let result: SubmitMessageResult;
           try {
-            await notify(session, logon, { type: 'begin-outbound' });
-            await notify(session, logon, { type: 'begin-inbound' });
-            const { message, routed } = sampleMessage('conformance-submit');
-            const signal = new AbortController().signal;
-            const runs = await preprocessAll(session, support, message, routed, signal);
-            let result: SubmitMessageResult;
-            try {
-              result = await logon.submitMessage(message, routed, {
-                signal,
-                preprocessInfo: runs[0]?.info,
-              });
-            } catch (error) {
-              await removeAll(session, support, message, runs, 'deferred');
-              throw conformanceError(
-                session.name,
-                'logon.submitMessage(message, recipients, context)',
-                `submitMessage threw on the sample message: ${(error as Error)?.message}`,
-                'The sample addresses must be deliverable under the sample options.',
-                {},
-                error,
-              );
-            }
-            if (result !== null && typeof result === 'object' && 'defer' in result) {
-              await removeAll(session, support, message, runs, 'deferred');
-              throw conformanceError(
-                session.name,
-                'logon.submitMessage(message, recipients, context)',
-                `submitMessage deferred the sample message: ${result.defer?.reason}`,
-                'The sample addresses must be deliverable under the sample options.',
-              );
-            }
-            const outcomes = (result as { recipients?: unknown })?.recipients;
-            if (typeof outcomes !== 'object' || outcomes === null) {
-              throw conformanceError(
-                session.name,
-                'logon.submitMessage(message, recipients, context)',
-                `submitMessage returned ${JSON.stringify(result)}`,
-                'Return { recipients: { [id]: outcome } } or { defer: { reason } }.',
-              );
-            }
-            const reported = Object.keys(outcomes).sort();
-            const given = routed.map((r) => r.id).sort();
-            if (reported.join() !== given.join()) {
-              throw conformanceError(
-                session.name,
-                'logon.submitMessage(message, recipients, context)',
-                `submitMessage reported recipients [${reported.join(', ')}] for the routed recipients [${given.join(', ')}]`,
-                'Report exactly one outcome per recipient id you were given — not the other recipients of the message.',
-              );
-            }
-            for (const [id, outcome] of Object.entries(
-              outcomes as Record<string, { status?: unknown; reason?: unknown }>,
-            )) {
-              if (
-                !OUTCOMES.has(String(outcome?.status)) ||
-                (outcome.status === 'failed' && typeof outcome.reason !== 'string')
-              ) {
-                throw conformanceError(
-                  session.name,
-                  'logon.submitMessage(message, recipients, context)',
-                  `recipient ${id} has outcome ${JSON.stringify(outcome)}`,
-                  'An outcome is { status: delivered | failed (with reason) | retry | not-mine }.',
-                );
-              }
-              if (outcome.status !== 'delivered') {
-                throw conformanceError(
-                  session.name,
-                  'logon.submitMessage(message, recipients, context)',
-                  `sample recipient ${config.addresses[Number(id)]} was not delivered: ${JSON.stringify(outcome)}`,
-                  'The sample addresses must be deliverable under the sample options.',
-                );
-              }
-            }
-            await receivers.get(logon)?.settle();
-            // The host's order: removePreprocessInfo, then the commit of the outcomes, then endMessage.
-            await removeAll(session, support, message, runs, 'delivered');
-            await logon.endMessage?.({ id: message.id, recipients: outcomes as Record<string, never> });
-            await notify(session, logon, { type: 'end-outbound' });
-            await notify(session, logon, { type: 'end-inbound' });
-          } finally {
-            await logoff(session, logon, support);
+            result = await logon.submitMessage(message, routed, {
+              signal,
+              preprocessInfo: runs[0]?.info,
+            });
+          } catch (error) {
+            await removeAll(session, support, message, runs, 'deferred');
+            throw conformanceError(
+              session.name,
+              'logon.submitMessage(message, recipients, context)',
+              `submitMessage threw on the sample message: ${(error as Error)?.message}`,
+              'The sample addresses must be deliverable under the sample options.',
+              {},
+              error,
+            );
           }
+          if (result !== null && typeof result === 'object' && 'defer' in result) {
+            await removeAll(session, support, message, runs, 'deferred');
+            throw conformanceError(
+              session.name,
+              'logon.submitMessage(message, recipients, context)',
+              `submitMessage deferred the sample message: ${result.defer?.reason}`,
+              'The sample addresses must be deliverable under the sample options.',
+            );
+          }
+          const outcomes = (result as { recipients?: unknown })?.recipients;
+          if (typeof outcomes !== 'object' || outcomes === null) {
+            throw conformanceError(
+              session.name,
+              'logon.submitMessage(message, recipients, context)',
+              `submitMessage returned ${JSON.stringify(result)}`,
+              'Return { recipients: { [id]: outcome } } or { defer: { reason } }.',
+            );
+          }
+          const reported = Object.keys(outcomes).sort();
+          const given = routed.map((r) => r.id).sort();
+          if (reported.join() !== given.join()) {
+            throw conformanceError(
+              session.name,
+              'logon.submitMessage(message, recipients, context)',
+              `submitMessage reported recipients [${reported.join(', ')}] for the routed recipients [${given.join(', ')}]`,
+              'Report exactly one outcome per recipient id you were given — not the other recipients of the message.',
+            );
+          }
+          for (const [id, outcome] of Object.entries(
+            outcomes as Record<string, { status?: unknown; reason?: unknown }>,
+          )) {
+            if (
+              !OUTCOMES.has(String(outcome?.status)) ||
+              (outcome.status === 'failed' && typeof outcome.reason !== 'string')
+            ) {
+              throw conformanceError(
+                session.name,
+                'logon.submitMessage(message, recipients, context)',
+                `recipient ${id} has outcome ${JSON.stringify(outcome)}`,
+                'An outcome is { status: delivered | failed (with reason) | retry | not-mine }.',
+              );
+            }
+            if (outcome.status !== 'delivered') {
+              throw conformanceError(
+                session.name,
+                'logon.submitMessage(message, recipients, context)',
+                `sample recipient ${config.addresses[Number(id)]} was not delivered: ${JSON.stringify(outcome)}`,
+                'The sample addresses must be deliverable under the sample options.',
+              );
+            }
+          }
+          await receivers.get(logon)?.settle();
+          // The host's order: removePreprocessInfo, then the commit of the outcomes, then endMessage.
+          await removeAll(session, support, message, runs, 'delivered');
+          await logon.endMessage?.({ id: message.id, recipients: outcomes as Record<string, never> });
+          await notify(session, logon, { type: 'end-outbound' });
+          await notify(session, logon, { type: 'end-inbound' });
         });
       },
     );
@@ -797,37 +800,25 @@ export function runConformance(config: ConformanceOptions): void {
     check(
       'preprocessors: each run is paired with one removePreprocessInfo that leaves no file behind, also for a recovered run',
       async () => {
-        await withSession(async (session) => {
-          const support = await session.newSupport();
-          const logon = await logOn(session, support);
-          try {
-            const before = await filesUnder(support.dataDir);
-            for (const reason of ['delivered', 'recovered'] as const) {
-              const { message, routed } = sampleMessage(`conformance-pre-${reason}`);
-              const runs = await preprocessAll(
-                session,
-                support,
-                message,
-                routed,
-                new AbortController().signal,
+        await withLogon({ traffic: false }, async (session, _logon, support) => {
+          const before = await filesUnder(support.dataDir);
+          for (const reason of ['delivered', 'recovered'] as const) {
+            const { message, routed } = sampleMessage(`conformance-pre-${reason}`);
+            const runs = await preprocessAll(session, support, message, routed, new AbortController().signal);
+            await removeAll(session, support, message, runs, reason);
+            await removeAll(session, support, message, runs, reason); // idempotent: artifacts already gone
+            const after = await filesUnder(support.dataDir);
+            const left = after.filter((file) => !before.includes(file));
+            if (left.length > 0) {
+              throw conformanceError(
+                session.name,
+                'Preprocessors',
+                `removePreprocessInfo (reason ${reason}) left files behind: ${left.join(', ')}`,
+                reason === 'recovered'
+                  ? 'A recovered run has info: undefined; clean up from runId and workDir alone (name artifacts after the runId).'
+                  : 'Delete everything preprocess made for the run.',
               );
-              await removeAll(session, support, message, runs, reason);
-              await removeAll(session, support, message, runs, reason); // idempotent: artifacts already gone
-              const after = await filesUnder(support.dataDir);
-              const left = after.filter((file) => !before.includes(file));
-              if (left.length > 0) {
-                throw conformanceError(
-                  session.name,
-                  'Preprocessors',
-                  `removePreprocessInfo (reason ${reason}) left files behind: ${left.join(', ')}`,
-                  reason === 'recovered'
-                    ? 'A recovered run has info: undefined; clean up from runId and workDir alone (name artifacts after the runId).'
-                    : 'Delete everything preprocess made for the run.',
-                );
-              }
             }
-          } finally {
-            await logoff(session, logon, support);
           }
         });
       },
@@ -836,39 +827,31 @@ export function runConformance(config: ConformanceOptions): void {
     check(
       'cancellation: submitMessage with an aborted signal throws and reports nothing delivered',
       async () => {
-        await withSession(async (session) => {
-          const support = await session.newSupport();
-          const logon = await logOn(session, support);
-          try {
-            await notify(session, logon, { type: 'begin-outbound' });
-            await notify(session, logon, { type: 'begin-inbound' });
-            const { message, routed } = sampleMessage('conformance-cancel');
-            const runs = await preprocessAll(session, support, message, routed, new AbortController().signal);
-            const controller = new AbortController();
-            controller.abort(new Error('cancelled by the conformance suite'));
-            const outcome = await logon
-              .submitMessage(message, routed, {
-                signal: controller.signal,
-                preprocessInfo: runs[0]?.info,
-              })
-              .then(
-                (result) => ({ result }),
-                (error: unknown) => ({ error }),
-              );
-            await removeAll(session, support, message, runs, 'cancelled');
-            if ('result' in outcome) {
-              throw conformanceError(
-                session.name,
-                'Cancellation',
-                `submitMessage resolved with ${JSON.stringify(outcome.result)} although its signal was aborted`,
-                'Check context.signal before and during the hand-off (signal.throwIfAborted(), or support.spoolerYield(signal)) and throw.',
-              );
-            }
-            await notify(session, logon, { type: 'end-outbound' });
-            await notify(session, logon, { type: 'end-inbound' });
-          } finally {
-            await logoff(session, logon, support);
+        await withLogon({ traffic: true }, async (session, logon, support) => {
+          const { message, routed } = sampleMessage('conformance-cancel');
+          const runs = await preprocessAll(session, support, message, routed, new AbortController().signal);
+          const controller = new AbortController();
+          controller.abort(new Error('cancelled by the conformance suite'));
+          const outcome = await logon
+            .submitMessage(message, routed, {
+              signal: controller.signal,
+              preprocessInfo: runs[0]?.info,
+            })
+            .then(
+              (result) => ({ result }),
+              (error: unknown) => ({ error }),
+            );
+          await removeAll(session, support, message, runs, 'cancelled');
+          if ('result' in outcome) {
+            throw conformanceError(
+              session.name,
+              'Cancellation',
+              `submitMessage resolved with ${JSON.stringify(outcome.result)} although its signal was aborted`,
+              'Check context.signal before and during the hand-off (signal.throwIfAborted(), or support.spoolerYield(signal)) and throw.',
+            );
           }
+          await notify(session, logon, { type: 'end-outbound' });
+          await notify(session, logon, { type: 'end-inbound' });
         });
       },
     );
