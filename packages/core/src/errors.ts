@@ -28,6 +28,7 @@ export const ErrorCode = {
   STORE_TOO_NEW: 'SPOOL_E_STORE_TOO_NEW',
   STORE_FAILED: 'SPOOL_E_STORE_FAILED',
   STOPPED: 'SPOOL_E_STOPPED',
+  RELOAD_NEEDS_RESTART: 'SPOOL_E_RELOAD_NEEDS_RESTART',
 } as const;
 
 /** One of the host's error codes. */

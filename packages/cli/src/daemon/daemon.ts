@@ -16,12 +16,13 @@ export interface ReloadReport extends ProfileDiff {
 /**
  * The spooler a daemon runs, and its reloads.
  *
- * A reload loads and checks the new profile first (a broken profile leaves the running spooler alone), then
- * stops the running spooler orderly — new hand-offs stop, in-flight ones finish on their old logons, then
- * every logon logs off in order — and creates a spooler on the new profile, which logs every entry on. So
- * unchanged entries are logged off and on again too: one code path for start, stop and reload, no half-old
- * half-new host, and a provider's listener (an SMTP port, say) is released before its successor binds it.
- * Requests that arrive meanwhile wait for the new spooler; nothing accepted is lost (it is in the store).
+ * A reload loads and checks the new profile first (a broken profile leaves the running spooler alone). When
+ * only provider entries changed, the running spooler applies them (Spooler.reload): removed and changed
+ * entries stop taking work, their in-flight hand-offs finish on the old logons, they log off in order, and
+ * new and changed entries log on; unchanged entries keep their logons. A retired provider's listener (an
+ * SMTP port, say) is released before its successor binds it. When settings outside the entries changed
+ * (store, retry, folders, polling), the daemon stops the spooler orderly and starts one on the new profile.
+ * Requests that arrive meanwhile wait; nothing accepted is lost (it is in the store).
  */
 export class DaemonSpooler {
   readonly metrics = new DaemonMetrics();
@@ -122,9 +123,27 @@ export class DaemonSpooler {
       throw error;
     }
     const diff = diffProfiles(this.#profile, next);
+    if (!diff.settingsChanged) {
+      // Entries only: applied in place; unchanged entries keep their logons.
+      this.#logger.info(
+        { added: diff.added, removed: diff.removed, changed: diff.changed, unchanged: diff.unchanged },
+        'reload: applying the changed provider entries (in-flight hand-offs finish on their old logons)',
+      );
+      try {
+        await this.#spooler.reload(next);
+      } catch (error) {
+        this.metrics.observeReload((error as { code?: string }).code ?? 'error');
+        throw error;
+      }
+      this.#profile = next;
+      this.metrics.observeReload('ok');
+      const logons = this.#spooler.host.logons().map((handle) => handle.id);
+      this.#logger.info({ logons }, 'reload: done');
+      return { ...diff, logons };
+    }
     this.#logger.info(
       { added: diff.added, removed: diff.removed, changed: diff.changed, unchanged: diff.unchanged },
-      'reload: stopping the running spooler (in-flight hand-offs finish on their old logons)',
+      'reload: settings changed; restarting the spooler (in-flight hand-offs finish on their old logons)',
     );
     const old = this.#spooler;
     // Still attached while it stops: the hand-offs it finishes now are reported and counted too.

@@ -119,7 +119,8 @@ export class LogonHandle {
  * and contained; the others carry on.
  */
 export class ProviderHost implements AsyncDisposable {
-  readonly profile: Profile;
+  /** The profile in force; a reload (adopt) replaces it. */
+  profile: Profile;
   readonly statusTable = new StatusTable();
   readonly entries: EntryState[] = [];
   readonly logger: Logger;
@@ -166,26 +167,7 @@ export class ProviderHost implements AsyncDisposable {
         if ('error' in result) throw result.error;
         await host.#startEntry(entry, result.imported);
       } catch (error) {
-        const spool =
-          error instanceof SpoolError
-            ? error
-            : new SpoolError(ErrorCode.PROVIDER_FAILED, messageOf(error), { cause: error });
-        entry.status = 'failed';
-        entry.error = spool;
-        host.logger.error(
-          { entry: config.id, code: spool.code },
-          host.profile.redactor.text(formatError(spool)),
-        );
-        host.statusTable.put({
-          ...blankRow(config.id, 'logon', config.id),
-          failure: true,
-          text: 'failed to load',
-          lastError: {
-            code: spool.code,
-            message: host.profile.redactor.text(spool.message),
-            at: new Date().toISOString(),
-          },
-        });
+        const spool = host.#failEntry(entry, error);
         if (options.strict) {
           await Promise.all(imports); // let the other imports settle before the host goes away
           await host.stop();
@@ -194,6 +176,67 @@ export class ProviderHost implements AsyncDisposable {
       }
     }
     return host;
+  }
+
+  /** An entry that could not start: its row shows the coded error; the host and the other entries carry on. */
+  #failEntry(entry: EntryState, error: unknown): SpoolError {
+    const spool =
+      error instanceof SpoolError
+        ? error
+        : new SpoolError(ErrorCode.PROVIDER_FAILED, messageOf(error), { cause: error });
+    entry.status = 'failed';
+    entry.error = spool;
+    this.logger.error(
+      { entry: entry.config.id, code: spool.code },
+      this.profile.redactor.text(formatError(spool)),
+    );
+    this.statusTable.put({
+      ...blankRow(entry.config.id, 'logon', entry.config.id),
+      failure: true,
+      text: 'failed to load',
+      lastError: {
+        code: spool.code,
+        message: this.profile.redactor.text(spool.message),
+        at: new Date().toISOString(),
+      },
+    });
+    return spool;
+  }
+
+  /**
+   * Reload, first half: logs off every logon of an entry (end traffic, logoff, shutdown with reason `reload`)
+   * and forgets the entry. The caller lets the entry's in-flight work finish first.
+   */
+  async retire(entryId: string, options: LogoffOptions = { mode: 'orderly' }): Promise<void> {
+    const index = this.entries.findIndex((entry) => entry.config.id === entryId);
+    if (index < 0) return;
+    const entry = this.entries[index]!;
+    for (const handle of entry.logons) await this.logoff(handle, options, 'reload');
+    if (entry.status === 'active') await this.#shutdown(entry, 'reload');
+    this.statusTable.remove(entryId); // the row of an entry that had failed to load
+    this.entries.splice(index, 1);
+  }
+
+  /**
+   * Reload, second half: adopts the new profile (its settings and its entry order) and starts the entries
+   * `start` names that are not running: imported, initialised and logged on like at start. An entry that fails
+   * shows it in its row; the others carry on. Traffic is not begun here (see beginTraffic).
+   */
+  async adopt(profile: Profile, start: readonly string[]): Promise<void> {
+    this.profile = profile;
+    for (const config of profile.providers) {
+      if (!start.includes(config.id) || this.entries.some((entry) => entry.config.id === config.id)) continue;
+      const entry: EntryState = { config, status: 'active', logons: [] };
+      this.entries.push(entry);
+      try {
+        await this.#startEntry(entry, await this.#import(config));
+      } catch (error) {
+        this.#failEntry(entry, error);
+      }
+    }
+    // Routing follows profile order: keep the entries in the new profile's order.
+    const order = new Map(profile.providers.map((config, index) => [config.id, index]));
+    this.entries.sort((a, b) => (order.get(a.config.id) ?? 0) - (order.get(b.config.id) ?? 0));
   }
 
   #import(config: ProviderEntryConfig): Promise<ImportedProvider> {
@@ -360,9 +403,10 @@ export class ProviderHost implements AsyncDisposable {
     return this.logons().filter((logon) => logon.state === 'active' && logon.addressTypes.includes(type));
   }
 
-  /** Enables traffic on every logon: `transportNotify(begin-outbound)` then `(begin-inbound)`. */
+  /** Enables traffic on every logon that has none yet: `transportNotify(begin-outbound)` then `(begin-inbound)`. */
   async beginTraffic(): Promise<void> {
     for (const handle of this.logons()) {
+      if (handle.outboundEnabled) continue; // running already (a reload started only the new entries)
       try {
         await handle.call('transportNotify', () => handle.logon.transportNotify({ type: 'begin-outbound' }));
         handle.outboundEnabled = true;

@@ -12,6 +12,7 @@ import type {
 } from '@spool/spi';
 import { ErrorCode, isSpoolError, messageOf, type SpoolError, spoolError } from '../errors.js';
 import { type LogonHandle, ProviderHost } from '../host/provider-host.js';
+import { diffProfiles, type ProfileDiff } from '../profile/diff.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { normalizeProfile, type Profile, type ProfileInput } from '../profile/profile.js';
 import { blankRow } from '../status/status-table.js';
@@ -127,7 +128,6 @@ export function normalizeFolder(name: string): string {
 export class Spooler implements AsyncDisposable {
   readonly host: ProviderHost;
   readonly store: MessageStore;
-  readonly profile: Profile;
   readonly #options: SpoolerOptions;
   readonly #clock: Clock;
   readonly #owner: string;
@@ -150,10 +150,13 @@ export class Spooler implements AsyncDisposable {
   #manualPasses = 0;
   #hurry: (() => void) | undefined;
   #trafficStarted = false;
+  /** Logons a reload is taking down: they get no new hand-offs while their in-flight work ends. */
+  readonly #retiring = new Set<string>();
+  /** Poll timers by logon, so a reload can stop a retired logon's and start a new one's. */
+  readonly #pollTimers = new Map<string, NodeJS.Timeout>();
 
   private constructor(options: SpoolerOptions, host: ProviderHost, store: MessageStore) {
     this.#options = options;
-    this.profile = options.profile;
     this.host = host;
     this.store = store;
     this.#clock = options.clock ?? { now: () => Date.now() };
@@ -194,6 +197,11 @@ export class Spooler implements AsyncDisposable {
     if (this.#trafficStarted) return;
     this.#trafficStarted = true;
     await this.host.beginTraffic();
+  }
+
+  /** The profile in force (a reload replaces it). */
+  get profile(): Profile {
+    return this.host.profile;
   }
 
   #now(): number {
@@ -392,6 +400,51 @@ export class Spooler implements AsyncDisposable {
   }
 
   /**
+   * Applies a changed profile without a restart (SIGHUP in the daemon): entries removed or changed stop taking
+   * new work, their in-flight hand-offs and receive loops finish on the old logons, then they log off in
+   * profile order; new and changed entries log on (and begin traffic when this spooler runs traffic);
+   * unchanged entries keep their logons. Recipients routed to a logon that is gone are routed again.
+   * Settings outside the provider entries (store, retry, folders…) need a new spooler:
+   * `SPOOL_E_RELOAD_NEEDS_RESTART`.
+   */
+  async reload(profile: Profile): Promise<ProfileDiff> {
+    this.#assertRunning();
+    const changes = diffProfiles(this.profile, profile);
+    if (changes.settingsChanged)
+      throw spoolError(
+        ErrorCode.RELOAD_NEEDS_RESTART,
+        'the new profile changes settings outside the provider entries (store, retry, retention, folders or polling)',
+        'Restart the spooler (the daemon does this by itself) to apply them.',
+        {},
+      );
+    const retire = [...changes.removed, ...changes.changed];
+    const retiring = this.host.logons().filter((handle) => retire.includes(handle.entry.config.id));
+    for (const handle of retiring) this.#retiring.add(handle.id);
+    try {
+      for (const handle of retiring) {
+        await this.#quiet(handle.id);
+        await this.#inbound.get(handle.id);
+      }
+      for (const id of retire) await this.host.retire(id);
+    } finally {
+      for (const handle of retiring) {
+        this.#retiring.delete(handle.id);
+        const timer = this.#pollTimers.get(handle.id);
+        if (timer) clearInterval(timer);
+        this.#pollTimers.delete(handle.id);
+      }
+    }
+    await this.host.adopt(profile, [...changes.added, ...changes.changed]);
+    const live = new Set(this.host.logons().map((handle) => handle.id));
+    for (const handle of retiring) if (!live.has(handle.id)) await this.store.unroute(handle.id);
+    if (this.#trafficStarted) await this.host.beginTraffic();
+    if (this.#timers.size > 0) for (const handle of this.host.logons()) this.#startPolling(handle);
+    this.#changed();
+    this.#wake();
+    return changes;
+  }
+
+  /**
    * Stops. `orderly`: start nothing new, let in-flight hand-offs finish for up to `stopTimeoutMs`, then hurry.
    * `hurry`: abort in-flight hand-offs now; their messages go back to the Outbox untouched (no attempt counted).
    * Then every logon is logged off and every provider shut down. Nothing accepted is lost either way.
@@ -456,7 +509,7 @@ export class Spooler implements AsyncDisposable {
         await this.#routeAll();
         for (const handle of this.host.logons()) {
           if (this.#stopping) return;
-          if (handle.state !== 'active' || !handle.outboundEnabled) continue;
+          if (handle.state !== 'active' || !handle.outboundEnabled || this.#retiring.has(handle.id)) continue;
           const free = Math.min(
             handle.maxInFlight - this.#inFlightOn(handle.id),
             UNSETTLED_PER_SLOT * handle.maxInFlight - (this.#unsettledCount.get(handle.id) ?? 0),
@@ -902,6 +955,7 @@ export class Spooler implements AsyncDisposable {
   #startReceiving(handle: LogonHandle): void {
     // An orderly stop still receives until in-flight hand-offs are done: a provider may be waiting for the
     // host to take a message it already has (loopback's delivery is one).
+    // A logon a reload is retiring still receives: its in-flight hand-offs may wait on it (loopback's do).
     if (this.#stoppedHard || handle.state !== 'active' || !handle.inboundEnabled) return;
     if (this.#inbound.has(handle.id) || !handle.logon.startMessage) return;
     if (handle.support.inCriticalSection) return;
@@ -1079,6 +1133,14 @@ export class Spooler implements AsyncDisposable {
     this.#timers.add(timer);
   }
 
+  #startPolling(handle: LogonHandle): void {
+    if (!handle.logon.poll || !handle.logon.startMessage || this.#pollTimers.has(handle.id)) return;
+    const interval = handle.logon.pollIntervalMs ?? this.profile.pollIntervalMs;
+    const timer = setInterval(() => void this.#pollOnce(handle), interval);
+    timer.unref();
+    this.#pollTimers.set(handle.id, timer);
+  }
+
   #startTimers(): void {
     this.#lastChange = this.store.changeCounter();
     // Another process (the CLI) wrote: data_version changes. Noticed within changePollMs.
@@ -1089,11 +1151,7 @@ export class Spooler implements AsyncDisposable {
       this.#changed();
       this.#wake();
     });
-    for (const handle of this.host.logons()) {
-      if (!handle.logon.poll || !handle.logon.startMessage) continue;
-      const interval = handle.logon.pollIntervalMs ?? this.profile.pollIntervalMs;
-      this.#every(interval, () => void this.#pollOnce(handle));
-    }
+    for (const handle of this.host.logons()) this.#startPolling(handle);
     this.#every(Math.max(1000, Math.floor(this.#leaseMs() / 3)), () => {
       if (this.#inFlight.size > 0)
         void this.store.renewLeases(this.#owner, this.#clock.now() + this.#leaseMs());
@@ -1188,6 +1246,8 @@ export class Spooler implements AsyncDisposable {
     if (this.#dueTimer) clearTimeout(this.#dueTimer);
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers.clear();
+    for (const timer of this.#pollTimers.values()) clearInterval(timer);
+    this.#pollTimers.clear();
     if (this.#pumping) await this.#pumping;
     const flights = () => [...this.#inFlight.values()];
     if (mode === 'orderly' && flights().length > 0) {

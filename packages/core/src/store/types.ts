@@ -166,6 +166,8 @@ export interface MessageStore {
   ): Promise<SettleResult>;
   /** Forgets preprocess runs whose removal ran (they matter only while open, for crash recovery). */
   markRunsRemoved(runIds: readonly string[]): Promise<void>;
+  /** Un-routes the pending, unleased recipients of a logon that no longer exists, so routing starts over. */
+  unroute(route: string): Promise<void>;
   /** Releases leases that expired (their owner stopped renewing them); returns how many. */
   releaseExpiredLeases(now: number): Promise<number>;
   /** Extends the leases held by `owner`. */

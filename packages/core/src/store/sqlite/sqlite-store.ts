@@ -416,6 +416,14 @@ export class SqliteStore implements MessageStore {
     for (const id of runIds) remove.run(id);
   }
 
+  unroute(route: string): Promise<void> {
+    return this.#group.write(() => {
+      this.#sql(
+        "UPDATE recipients SET route = NULL WHERE route = ? AND outcome = 'pending' AND lease_owner IS NULL",
+      ).run(route);
+    });
+  }
+
   releaseExpiredLeases(now: number): Promise<number> {
     // Most of the time nothing expired: a read keeps the periodic check from costing a commit. Both go
     // through the leased-rows index, so only what is in flight is looked at, never the delivered history.
