@@ -37,6 +37,7 @@ export {
   searchDirs,
 } from './host/resolve.js';
 export { HOST_SPI_VERSIONS } from './host/spi-versions.js';
+export { LogonSupport, type SupportHost } from './host/support.js';
 export { diffProfiles, type ProfileDiff } from './profile/diff.js';
 export { parseDuration } from './profile/duration.js';
 export { type LoadProfileOptions, loadProfile, PROFILE_FILES } from './profile/load-profile.js';

@@ -367,6 +367,7 @@ export class ProviderHost implements AsyncDisposable {
       this.statusTable.remove(id);
       throw error;
     }
+    support.closeRegistration();
     const types = await this.#runner.run(
       { attribution: { ...attribution, method: 'addressTypes' }, timeouts: config.timeouts, activity },
       () => logon.addressTypes(),

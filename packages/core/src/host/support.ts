@@ -14,6 +14,8 @@ export interface SupportHost {
   onNewMail(): void;
   /** The logon entered (true) or left (false) a critical section. */
   onCriticalSection(held: boolean): void;
+  /** A member was used after logoff (it throws `SPOOL_E_SUPPORT_INVALID` next); the testkit records these. */
+  onInvalidCall?(member: string): void;
 }
 
 /**
@@ -29,6 +31,7 @@ export class LogonSupport implements TransportSupport {
   readonly #host: SupportHost;
   readonly #preprocessors: Preprocessor[] = [];
   #valid = true;
+  #registrationOpen = true;
   #sections = 0;
 
   constructor(init: {
@@ -47,6 +50,7 @@ export class LogonSupport implements TransportSupport {
 
   #check(member: string): void {
     if (this.#valid) return;
+    this.#host.onInvalidCall?.(member);
     throw new SpoolError(
       ErrorCode.SUPPORT_INVALID,
       `support.${member}() called for logon ${this.#logonId} after it was logged off`,
@@ -116,6 +120,16 @@ export class LogonSupport implements TransportSupport {
 
   registerPreprocessor(preprocessor: Preprocessor): void {
     this.#check('registerPreprocessor');
+    if (!this.#registrationOpen) {
+      throw new SpoolError(
+        ErrorCode.BAD_SHAPE,
+        `logon ${this.#logonId} registered a preprocessor after transportLogon returned`,
+        {
+          hint: 'Register preprocessors inside transportLogon: the host pairs runs with the preprocessors it knew then.',
+          details: { logonId: this.#logonId },
+        },
+      );
+    }
     if (
       typeof preprocessor?.preprocess !== 'function' ||
       typeof preprocessor.removePreprocessInfo !== 'function'
@@ -137,9 +151,19 @@ export class LogonSupport implements TransportSupport {
     return this.#preprocessors;
   }
 
+  /** Critical sections entered and not left yet (host use only). */
+  get openSections(): number {
+    return this.#sections;
+  }
+
   /** True while the logon holds a critical section (host use only). */
   get inCriticalSection(): boolean {
     return this.#sections > 0;
+  }
+
+  /** transportLogon returned: no more preprocessors may be registered (host use only). */
+  closeRegistration(): void {
+    this.#registrationOpen = false;
   }
 
   /** Makes every member throw from now on (called at logoff). */
