@@ -128,12 +128,7 @@ export async function renderFax(
     const type = baseType(attachment.contentType);
     const label = `${attachment.filename} (${type})`;
     if (type === 'text/plain') {
-      doc.addPage();
-      doc
-        .font('Helvetica-Bold')
-        .fontSize(12)
-        .text(faxPrintable(`Attachment: ${attachment.filename}`));
-      doc.moveDown(0.5);
+      attachmentPage(doc, attachment.filename);
       const text = new TextDecoder('utf-8').decode(attachment.content);
       doc.font('Courier').fontSize(10).text(faxPrintable(text), { width: contentWidth });
     } else if (type === 'image/png' || type === 'image/jpeg') {
@@ -142,12 +137,7 @@ export async function renderFax(
         skipped.push(`${label}: not a readable image`);
         continue;
       }
-      doc.addPage();
-      doc
-        .font('Helvetica-Bold')
-        .fontSize(12)
-        .text(faxPrintable(`Attachment: ${attachment.filename}`));
-      doc.moveDown(0.5);
+      attachmentPage(doc, attachment.filename);
       const [naturalWidth, naturalHeight] = pixelsToPoints(geometry, size.width, size.height);
       const boxHeight = geometry.heightPt - MARGIN - doc.y;
       const scale = Math.min(1, contentWidth / naturalWidth, boxHeight / naturalHeight);
@@ -184,4 +174,14 @@ export async function renderFax(
   doc.end();
   await ended;
   return { pdf: Buffer.concat(chunks), pages: count, skipped };
+}
+
+/** Starts a page for an attachment, headed by its file name. */
+function attachmentPage(doc: PdfDocument, filename: string): void {
+  doc.addPage();
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(12)
+    .text(faxPrintable(`Attachment: ${filename}`));
+  doc.moveDown(0.5);
 }
