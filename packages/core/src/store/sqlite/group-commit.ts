@@ -1,5 +1,11 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
+interface Outcome {
+  readonly write: PendingWrite;
+  readonly ok: boolean;
+  readonly value: unknown;
+}
+
 interface PendingWrite {
   readonly apply: () => unknown;
   readonly resolve: (value: unknown) => void;
@@ -17,8 +23,7 @@ export interface GroupCommitHooks {
 /**
  * Group commit without waiting: every write is queued; a commit starts on the next turn of the event loop
  * after the previous one ended and takes every write queued by then, in one transaction and one fsync.
- * Each write runs inside its own savepoint, so one failing write is rolled back and rejected alone while
- * the others commit. Callers are resolved only after COMMIT returned, i.e. once their write is on disk.
+ * One failing write is rolled back and rejected alone while the others commit (see #transaction). Callers are resolved only after COMMIT returned, i.e. once their write is on disk.
  */
 export class GroupCommit {
   readonly #db: DatabaseSync;
@@ -66,33 +71,55 @@ export class GroupCommit {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length > 0) {
-      const results: { write: PendingWrite; ok: boolean; value: unknown }[] = [];
-      try {
-        this.#db.exec('BEGIN IMMEDIATE');
-        for (const write of batch) {
-          this.#savepoint.run();
-          try {
-            results.push({ write, ok: true, value: write.apply() });
-            this.#release.run();
-          } catch (error) {
-            this.#rollbackTo.run();
-            this.#release.run();
-            results.push({ write, ok: false, value: error });
-          }
-        }
-        this.#hooks.beforeCommit?.();
-        this.#db.exec('COMMIT');
-        this.commits += 1;
-      } catch (error) {
-        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-        for (const write of batch) write.reject(error);
-        results.length = 0;
-      } finally {
-        this.#hooks.afterEnd?.();
-      }
+      // The common case runs the writes back to back. A savepoint per write costs a copy of every page it
+      // touches (SQLite's sub-journal), which measured as much work as the writes themselves; so savepoints
+      // are only paid for when a write of this batch threw: the batch is rolled back and run again isolated.
+      const results = this.#transaction(batch, false) ?? this.#transaction(batch, true)!;
       for (const { write, ok, value } of results) (ok ? write.resolve : write.reject)(value);
     }
     if (this.#queue.length > 0) this.#schedule();
     else for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /**
+   * Runs the batch in one transaction and commits it. Without `isolated`, a write that throws rolls the whole
+   * transaction back and returns null (the caller runs the batch again, isolated): a write may therefore be
+   * applied twice, which is why writes must not have effects outside the database. With `isolated`, each
+   * write runs in its own savepoint, so a failing one is rolled back and rejected alone. A failure of the
+   * transaction itself (BEGIN or COMMIT: a busy lock past the timeout, a full disk) rejects every write.
+   */
+  #transaction(batch: readonly PendingWrite[], isolated: boolean): Outcome[] | null {
+    const results: Outcome[] = [];
+    let writeFailed = false;
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+      for (const write of batch) {
+        if (!isolated) {
+          writeFailed = true;
+          results.push({ write, ok: true, value: write.apply() });
+          writeFailed = false;
+          continue;
+        }
+        this.#savepoint.run();
+        try {
+          results.push({ write, ok: true, value: write.apply() });
+          this.#release.run();
+        } catch (error) {
+          this.#rollbackTo.run();
+          this.#release.run();
+          results.push({ write, ok: false, value: error });
+        }
+      }
+      this.#hooks.beforeCommit?.();
+      this.#db.exec('COMMIT');
+      this.commits += 1;
+      return results;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      if (writeFailed) return null;
+      return batch.map((write) => ({ write, ok: false, value: error }));
+    } finally {
+      this.#hooks.afterEnd?.();
+    }
   }
 }

@@ -76,6 +76,7 @@ export class SqliteStore implements MessageStore {
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = FULL');
       db.exec('PRAGMA foreign_keys = ON');
+      db.exec('PRAGMA temp_store = MEMORY');
     } catch (error) {
       throw spoolError(
         ErrorCode.STORE_FAILED,
