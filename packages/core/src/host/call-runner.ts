@@ -83,6 +83,17 @@ export function attributeError(error: unknown, attribution: Attribution): SpoolE
   });
 }
 
+/** The error of a call that timed out. Kept out of `run()`, which every provider call compiles and runs. */
+function timeoutError(attribution: Attribution, timeouts: CallTimeouts, hardCap: boolean): SpoolError {
+  const which = hardCap
+    ? `hard cap of ${timeouts.hardCapMs} ms`
+    : `${timeouts.inactivityMs} ms without activity`;
+  return new SpoolError(ErrorCode.TIMEOUT, `${describeAttribution(attribution)} timed out after ${which}`, {
+    hint: `The provider neither finished nor reported activity (spoolerYield, modifyStatusRow). Raise "timeouts" for this provider in the profile if the work is legitimately slow, or report a hang to its author.`,
+    details: { ...attribution, attributed: true, timeouts },
+  });
+}
+
 /**
  * The one runner every call into a provider goes through (rollup's `runHook`): an inactivity timeout reset
  * by activity, a hard cap, error attribution, and containment. A call that times out gets its signal
@@ -123,18 +134,7 @@ export class CallRunner {
         const elapsed = performance.now() - started;
         const idle = activity.idleFor();
         if (elapsed >= timeouts.hardCapMs || idle >= timeouts.inactivityMs) {
-          const which =
-            elapsed >= timeouts.hardCapMs
-              ? `hard cap of ${timeouts.hardCapMs} ms`
-              : `${timeouts.inactivityMs} ms without activity`;
-          const error = new SpoolError(
-            ErrorCode.TIMEOUT,
-            `${describeAttribution(attribution)} timed out after ${which}`,
-            {
-              hint: `The provider neither finished nor reported activity (spoolerYield, modifyStatusRow). Raise "timeouts" for this provider in the profile if the work is legitimately slow, or report a hang to its author.`,
-              details: { ...attribution, attributed: true, timeouts },
-            },
-          );
+          const error = timeoutError(attribution, timeouts, elapsed >= timeouts.hardCapMs);
           controller.abort(error);
           fail(error);
           return;

@@ -40,15 +40,16 @@ export interface ImportOptions extends ResolveOptions {
 export function entryFileOf(pkg: ResolvedPackage, manifest: ProviderManifest): string {
   if (manifest.entry) return resolve(pkg.dir, manifest.entry);
   const json = pkg.packageJson as { name: string; exports?: unknown } as Parameters<typeof resolveExports>[0];
-  try {
-    const viaExports =
-      pkg.packageJson.exports === undefined
-        ? undefined
-        : resolveExports(json, '.', { conditions: ['node', 'import'], unsafe: false });
-    const first = viaExports?.[0] ?? resolveExports(json, '.', { require: true })?.[0];
-    if (first) return resolve(pkg.dir, first);
-  } catch {
-    // An exports map without "." falls through to main, and then to the no-entry error.
+  // Without an exports map resolve.exports has nothing to resolve (it returns undefined): go straight to main.
+  if (pkg.packageJson.exports !== undefined) {
+    try {
+      const first =
+        resolveExports(json, '.', { conditions: ['node', 'import'], unsafe: false })?.[0] ??
+        resolveExports(json, '.', { require: true })?.[0];
+      if (first) return resolve(pkg.dir, first);
+    } catch {
+      // An exports map without "." falls through to main, and then to the no-entry error.
+    }
   }
   return resolve(pkg.dir, typeof pkg.packageJson.main === 'string' ? pkg.packageJson.main : 'index.js');
 }
@@ -89,22 +90,7 @@ export async function importProvider(spec: string, options: ImportOptions): Prom
   try {
     module = (await import(pathToFileURL(entryFile).href)) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    const kind =
-      error instanceof SyntaxError
-        ? 'a syntax error'
-        : code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
-          ? 'a missing dependency'
-          : 'an error thrown while the module loaded';
-    throw spoolError(
-      ErrorCode.IMPORT_FAILED,
-      `${pkg.name}@${version} is installed at ${pkg.dir} but failed to import (${kind}): ${messageOf(error)}`,
-      kind === 'a missing dependency'
-        ? `Reinstall the provider so its dependencies are present (spool provider add ${pkg.name}), or report the missing dependency to its author.`
-        : `Fix ${entryFile} or report it to the provider's author; the cause is attached.`,
-      { provider: pkg.name, version, path: pkg.dir, entry: entryFile, kind },
-      error,
-    );
+    throw importFailed(pkg, version, entryFile, error);
   }
 
   // CommonJS providers may arrive as { default: { xpProviderInit } } when named exports were not detected.
@@ -128,6 +114,26 @@ export async function importProvider(spec: string, options: ImportOptions): Prom
     entryFile,
     xpProviderInit: init as XPProviderInit,
   };
+}
+
+// Kept out of importProvider(): V8 compiles a function on its first call, and every host start calls that one.
+function importFailed(pkg: ResolvedPackage, version: string, entryFile: string, error: unknown) {
+  const code = (error as { code?: unknown } | null)?.code;
+  const kind =
+    error instanceof SyntaxError
+      ? 'a syntax error'
+      : code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+        ? 'a missing dependency'
+        : 'an error thrown while the module loaded';
+  return spoolError(
+    ErrorCode.IMPORT_FAILED,
+    `${pkg.name}@${version} is installed at ${pkg.dir} but failed to import (${kind}): ${messageOf(error)}`,
+    kind === 'a missing dependency'
+      ? `Reinstall the provider so its dependencies are present (spool provider add ${pkg.name}), or report the missing dependency to its author.`
+      : `Fix ${entryFile} or report it to the provider's author; the cause is attached.`,
+    { provider: pkg.name, version, path: pkg.dir, entry: entryFile, kind },
+    error,
+  );
 }
 
 /**

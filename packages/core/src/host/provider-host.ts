@@ -9,6 +9,7 @@ import { createLogger, type LogSink, stderrSink } from '../util/logger.js';
 import { Activity, CallRunner, type CallTimeouts } from './call-runner.js';
 import { checkProviderObject, type ImportedProvider, importProvider } from './load-provider.js';
 import { ADDRESS_TYPE_PATTERN } from './manifest.js';
+import { newResolveCache, type ResolveCache } from './resolve.js';
 import { HOST_SPI_VERSIONS } from './spi-versions.js';
 import { LogonSupport } from './support.js';
 import { validateOptions } from './validate-options.js';
@@ -152,8 +153,9 @@ export class ProviderHost implements AsyncDisposable {
     const host = new ProviderHost(options);
     // Phase 1, concurrently: resolve, check and import every entry's package. No provider code runs here but
     // module top levels, and overlapping the module loader's file reads is most of a fast start.
+    const cache = newResolveCache();
     const imports = options.profile.providers.map((config) =>
-      host.#import(config).then(
+      host.#import(config, cache).then(
         (imported) => ({ imported }),
         (error: unknown) => ({ error }),
       ),
@@ -239,9 +241,10 @@ export class ProviderHost implements AsyncDisposable {
     this.entries.sort((a, b) => (order.get(a.config.id) ?? 0) - (order.get(b.config.id) ?? 0));
   }
 
-  #import(config: ProviderEntryConfig): Promise<ImportedProvider> {
+  #import(config: ProviderEntryConfig, cache?: ResolveCache): Promise<ImportedProvider> {
     return importProvider(config.provider, {
       profileDir: this.profile.dir,
+      ...(cache ? { cache } : {}),
       ...(this.#options.builtins ? { builtins: this.#options.builtins } : {}),
       hostSpiVersions: this.hostSpiVersions,
       ignoreSpiRange: config.ignoreSpiRange,
@@ -282,17 +285,21 @@ export class ProviderHost implements AsyncDisposable {
       }),
     );
     entry.provider = checkProviderObject(imported, provider);
+    const schema = entry.provider.meta.optionsSchema;
     for (const account of config.accounts) {
       const options = { ...config.options, ...account.options };
-      await validateOptions({
-        schema: entry.provider.meta.optionsSchema,
-        options,
-        entry: config,
-        account,
-        provider: imported.package.name,
-        file: this.profile.file,
-        redactor: this.profile.redactor,
-      });
+      // Most providers publish no schema: then there is nothing to validate, and no validator to load.
+      if (schema !== undefined) {
+        await validateOptions({
+          schema,
+          options,
+          entry: config,
+          account,
+          provider: imported.package.name,
+          file: this.profile.file,
+          redactor: this.profile.redactor,
+        });
+      }
       entry.logons.push(await this.#logon(entry, account.name, options));
     }
   }
@@ -353,14 +360,7 @@ export class ProviderHost implements AsyncDisposable {
         typeof logon.transportLogoff !== 'function' ||
         typeof logon.transportNotify !== 'function'
       ) {
-        throw new SpoolError(
-          ErrorCode.BAD_SHAPE,
-          `${imported.package.name}@${imported.version}: transportLogon() for ${id} returned an object without addressTypes(), transportNotify(), submitMessage() and transportLogoff()`,
-          {
-            hint: 'Return a TransportLogon from transportLogon (see @spool/spi).',
-            details: { provider: imported.package.name, logonId: id },
-          },
-        );
+        throw notALogon(imported, id);
       }
     } catch (error) {
       support.invalidate();
@@ -509,6 +509,20 @@ export class ProviderHost implements AsyncDisposable {
       },
     });
   }
+}
+
+// Error builders live outside the methods that use them: V8 compiles a function on its first call, and the
+// start path should not pay for compiling messages it only needs when a provider misbehaves.
+
+function notALogon(imported: ImportedProvider, id: string): SpoolError {
+  return new SpoolError(
+    ErrorCode.BAD_SHAPE,
+    `${imported.package.name}@${imported.version}: transportLogon() for ${id} returned an object without addressTypes(), transportNotify(), submitMessage() and transportLogoff()`,
+    {
+      hint: 'Return a TransportLogon from transportLogon (see @spool/spi).',
+      details: { provider: imported.package.name, logonId: id },
+    },
+  );
 }
 
 function checkAddressTypes(types: unknown, logonId: string, provider: string): string[] {

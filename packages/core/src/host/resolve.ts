@@ -30,6 +30,19 @@ export interface ResolveOptions {
   readonly builtins?: Readonly<Record<string, string>>;
   /** Where this resolution is asked for, for error messages (e.g. `spool.config.yaml: providers[1]`). */
   readonly where?: string;
+  /**
+   * Shared by the resolutions of one host start (see {@link newResolveCache}): the folders on the way up are
+   * the same for every entry, so each is looked at once, not once per entry.
+   */
+  readonly cache?: ResolveCache;
+}
+
+/** Which `node_modules` folders exist, per profile directory; valid for one batch of resolutions. */
+export type ResolveCache = Map<string, readonly string[]>;
+
+/** A cache for resolutions done together. Not kept longer: a later `spool provider add` may create folders. */
+export function newResolveCache(): ResolveCache {
+  return new Map();
 }
 
 /** The managed install directory next to a profile (`spool provider add` outside a package). */
@@ -96,8 +109,12 @@ export function resolveProviderPackage(spec: string, options: ResolveOptions): R
     [];
   const managed = managedNodeModules(options.profileDir);
   const names = candidateNames(spec);
-  // Most folders on the way up have no node_modules: look once, not once per candidate name.
-  const bases = searchDirs(options.profileDir).filter((base) => existsSync(base));
+  // Most folders on the way up have no node_modules: look once, not once per candidate name (or per entry).
+  let bases = options.cache?.get(options.profileDir);
+  if (!bases) {
+    bases = searchDirs(options.profileDir).filter((base) => existsSync(base));
+    options.cache?.set(options.profileDir, bases);
+  }
   for (const name of names) {
     for (const base of bases) {
       const dir = join(base, name);

@@ -13,6 +13,8 @@ export function resolveEnvReferences(
   context: { env: NodeJS.ProcessEnv; redactor: Redactor; file: string },
 ): unknown {
   if (typeof value === 'string') {
+    // Most strings hold no reference: skip the pattern for them (profile loading is on the start path).
+    if (!value.includes('${')) return value;
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const resolved = context.env[name];
       if (resolved === undefined) {
@@ -34,7 +36,7 @@ export function resolveEnvReferences(
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const resolved = resolveEnvReferences(item, keyPath ? `${keyPath}.${key}` : key, context);
-      if (SECRET_KEY_PATTERN.test(key) && typeof resolved === 'string') context.redactor.add(resolved);
+      if (typeof resolved === 'string' && SECRET_KEY_PATTERN.test(key)) context.redactor.add(resolved);
       out[key] = resolved;
     }
     return out;

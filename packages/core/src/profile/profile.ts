@@ -73,13 +73,33 @@ export interface ProfileInput {
   receiveFolders?: unknown;
 }
 
-const DEFAULT_SCHEDULE = ['30s', '2m', '10m', '30m', '1h', '2h', '4h'];
-const DEFAULT_MAX_AGE = '3d';
+// Defaults in milliseconds (30s, 2m, 10m, 30m, 1h, 2h, 4h; 3d; 5s): a profile that leaves them out, as most
+// do, needs no duration parsing at start.
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DEFAULT_SCHEDULE_MS = [30_000, 2 * MINUTE, 10 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR];
+const DEFAULT_MAX_AGE_MS = 72 * HOUR;
+const DEFAULT_POLL_INTERVAL_MS = 5_000;
 export const DEFAULT_STORE_FILE = 'spool.db';
 
 type Raw = Record<string, unknown>;
 const isObject = (value: unknown): value is Raw =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Entry ids and account names: letters, digits, `.`, `_`, `-`, not starting with punctuation. */
+const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The short name an entry id defaults to: `@spool/provider-fax-sim` → `fax-sim`, `@acme/spool-provider-x` →
+ * `x`, `./vendor/my-provider/` → `my-provider`. Plain string operations: this runs for every entry at start.
+ */
+function shortName(spec: string): string {
+  let name = spec;
+  while (name.endsWith('/') || name.endsWith('\\')) name = name.slice(0, -1);
+  if (name.startsWith('@spool/provider-')) name = name.slice('@spool/provider-'.length);
+  name = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  return name.startsWith('spool-provider-') ? name.slice('spool-provider-'.length) : name;
+}
 
 /**
  * Checks and normalises a raw profile. Every error names the file and the key, and says what was expected.
@@ -130,16 +150,8 @@ export function normalizeProfile(
       );
     }
     const e: Raw = isObject(entry) ? entry : {};
-    // The id defaults to the short name: `@spool/provider-fax-sim` → `fax-sim`, `@acme/spool-provider-x` → `x`,
-    // `./vendor/my-provider/` → `my-provider`.
-    const id =
-      e.id ??
-      spec
-        .replace(/[\\/]+$/, '')
-        .replace(/^@spool\/provider-/, '')
-        .replace(/^.*[\\/]/, '')
-        .replace(/^spool-provider-/, '');
-    if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
+    const id = e.id ?? shortName(spec);
+    if (typeof id !== 'string' || !SIMPLE_NAME.test(id)) {
       throw invalid(
         `${keyPath}.id`,
         `must be a simple name (letters, digits, . _ -), got ${JSON.stringify(id)}`,
@@ -222,7 +234,7 @@ export function normalizeProfile(
       'must be a mapping',
       'Example: retry: { schedule: [30s, 5m], jitter: 0.2, maxAge: 3d }',
     );
-  const scheduleInput = retryInput.schedule ?? DEFAULT_SCHEDULE;
+  const scheduleInput = retryInput.schedule ?? DEFAULT_SCHEDULE_MS;
   if (!Array.isArray(scheduleInput) || scheduleInput.length === 0) {
     throw invalid(
       'retry.schedule',
@@ -248,7 +260,7 @@ export function normalizeProfile(
       'Example: jitter: 0.2',
     );
   }
-  const maxAgeMs = parseDuration(retryInput.maxAge ?? DEFAULT_MAX_AGE);
+  const maxAgeMs = parseDuration(retryInput.maxAge ?? DEFAULT_MAX_AGE_MS);
   if (maxAgeMs === undefined) throw invalid('retry.maxAge', 'must be a duration', 'Example: maxAge: 3d');
 
   const retentionInput = raw.retention ?? {};
@@ -265,7 +277,7 @@ export function normalizeProfile(
     retention[field] = parsed;
   }
 
-  const pollIntervalMs = parseDuration(raw.pollInterval ?? '5s');
+  const pollIntervalMs = parseDuration(raw.pollInterval ?? DEFAULT_POLL_INTERVAL_MS);
   if (pollIntervalMs === undefined || pollIntervalMs <= 0)
     throw invalid('pollInterval', 'must be a positive duration', 'Example: pollInterval: 5s');
 
@@ -330,7 +342,7 @@ function normalizeAccounts(
   }
   const seen = new Set<string>();
   return named.map(([name, options]) => {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || seen.has(name)) {
+    if (!SIMPLE_NAME.test(name) || seen.has(name)) {
       throw invalid(
         `${keyPath}.${name}`,
         'must be a unique simple name',
