@@ -93,14 +93,56 @@ const MIGRATIONS: readonly string[] = [
     SELECT run_id, message, logon, owner, recorded_at FROM preprocess_runs WHERE removed_at IS NULL;
   DROP TABLE preprocess_runs;
   ALTER TABLE preprocess_runs_open RENAME TO preprocess_runs;
+
+  -- Bodies leave the message row: they are written once and never change, while the row is updated as the
+  -- message moves (Outbox to Sent). A ~2 KiB body filled a page of its own, so every move rewrote that whole
+  -- page into the WAL; the row alone is a few hundred bytes. Bodies are keyed by the row's integer key, which
+  -- costs no index of its own. Text and HTML are columns (no JSON escaping of the largest values); the rest
+  -- of what used to be the body JSON stays JSON in meta.
+  -- The idempotency key gets a partial unique index: most messages have none, and they no longer add an
+  -- entry to it.
+  CREATE TABLE messages_new (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    folder TEXT NOT NULL,
+    state TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    idempotency_key TEXT,
+    from_addr TEXT,
+    subject TEXT NOT NULL,
+    message_class TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    cursor INTEGER NOT NULL
+  );
+  INSERT INTO messages_new (seq, id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, finished_at, cursor)
+    SELECT rowid, id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, finished_at, cursor FROM messages;
+  CREATE TABLE bodies (
+    seq INTEGER PRIMARY KEY REFERENCES messages (seq) ON DELETE CASCADE,
+    text TEXT,
+    html TEXT,
+    meta TEXT NOT NULL              -- JSON: properties, reports, deleteAfterSubmit
+  );
+  INSERT INTO bodies (seq, text, html, meta)
+    SELECT rowid, body ->> '$.text', body ->> '$.html', json_remove(body, '$.text', '$.html') FROM messages;
+  DROP TABLE messages;
+  ALTER TABLE messages_new RENAME TO messages;
+  CREATE INDEX messages_folder ON messages (folder, cursor);
+  CREATE INDEX messages_finished ON messages (folder, finished_at) WHERE finished_at IS NOT NULL;
+  CREATE UNIQUE INDEX messages_idempotency ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL;
   `,
 ];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the schema up to date, or refuses a store written by a newer version. */
-export function migrate(db: DatabaseSync, file: string): void {
+/**
+ * Brings the schema up to date (or up to `target`, which only tests use to write an older store), or refuses
+ * a store written by a newer version. Foreign keys must be off while it runs: a migration may rebuild a
+ * table that others reference (SQLite's documented way to change a table), and dropping the old copy with
+ * them on would delete the rows that reference it. Each migration is checked with foreign_key_check instead.
+ */
+export function migrate(db: DatabaseSync, file: string, target: number = SCHEMA_VERSION): void {
   const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
   if (current > SCHEMA_VERSION) {
     throw spoolError(
@@ -110,10 +152,13 @@ export function migrate(db: DatabaseSync, file: string): void {
       { file, version: current, supported: SCHEMA_VERSION },
     );
   }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
+  for (let version = current; version < target; version++) {
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(MIGRATIONS[version]!);
+      const broken = db.prepare('PRAGMA foreign_key_check').all();
+      if (broken.length > 0)
+        throw new Error(`migration ${version + 1} left ${broken.length} rows whose references are missing`);
       db.exec(`PRAGMA user_version = ${version + 1}`);
       db.exec('COMMIT');
     } catch (error) {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Attachment, JsonValue, RecipientType } from '@spool/spi';
-import { ErrorCode, messageOf, spoolError } from '../../errors.js';
+import { ErrorCode, isSpoolError, messageOf, spoolError } from '../../errors.js';
 import type {
   Claim,
   Disposition,
@@ -23,9 +23,8 @@ import { migrate } from './schema.js';
 
 type Row = Record<string, SQLInputValue>;
 
-interface MessageBody {
-  text: string | null;
-  html: string | null;
+/** What the bodies table keeps as JSON beside the text and HTML columns. */
+interface MessageMeta {
   properties: Record<string, JsonValue>;
   reports: { delivery: boolean; nonDelivery: boolean };
   deleteAfterSubmit: boolean;
@@ -75,8 +74,9 @@ export class SqliteStore implements MessageStore {
       db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = FULL');
-      db.exec('PRAGMA foreign_keys = ON');
       db.exec('PRAGMA temp_store = MEMORY');
+      // node:sqlite turns foreign keys on by default; migrations run with them off (see migrate()).
+      db.exec('PRAGMA foreign_keys = OFF');
     } catch (error) {
       throw spoolError(
         ErrorCode.STORE_FAILED,
@@ -86,7 +86,20 @@ export class SqliteStore implements MessageStore {
         error,
       );
     }
-    migrate(db, file);
+    try {
+      migrate(db, file); // with foreign keys still off: see migrate()
+    } catch (error) {
+      db.close();
+      if (isSpoolError(error)) throw error;
+      throw spoolError(
+        ErrorCode.STORE_FAILED,
+        `could not bring the store ${file} up to date: ${messageOf(error)}`,
+        'Nothing was changed (the migration was rolled back). Restore a backup, or report the message above.',
+        { file },
+        error,
+      );
+    }
+    db.exec('PRAGMA foreign_keys = ON');
     return new SqliteStore(file, db);
   }
 
@@ -132,16 +145,9 @@ export class SqliteStore implements MessageStore {
       ) as { id: string } | undefined;
       if (existing) return { id: existing.id, duplicate: true };
     }
-    const body: MessageBody = {
-      text: message.text,
-      html: message.html,
-      properties: { ...message.properties },
-      reports: message.reports,
-      deleteAfterSubmit: message.deleteAfterSubmit,
-    };
-    this.#sql(
-      `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, body, message_class, submitted_at, cursor)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    const { lastInsertRowid: seq } = this.#sql(
+      `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, cursor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       message.id,
       message.folder,
@@ -150,10 +156,20 @@ export class SqliteStore implements MessageStore {
       message.idempotencyKey,
       message.from,
       message.subject,
-      JSON.stringify(body),
       message.messageClass,
       message.submittedAt,
       this.#nextCursor(),
+    );
+    const meta: MessageMeta = {
+      properties: { ...message.properties },
+      reports: message.reports,
+      deleteAfterSubmit: message.deleteAfterSubmit,
+    };
+    this.#sql('INSERT INTO bodies (seq, text, html, meta) VALUES (?, ?, ?, ?)').run(
+      seq,
+      message.text,
+      message.html,
+      JSON.stringify(meta),
     );
     const pending = message.state === 'queued';
     const insertRecipient = this.#sql(
@@ -704,9 +720,11 @@ export class SqliteStore implements MessageStore {
   }
 
   #load(id: string): StoredMessage | undefined {
-    const row = this.#sql('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#sql(
+      'SELECT m.*, b.text, b.html, b.meta FROM messages m JOIN bodies b ON b.seq = m.seq WHERE m.id = ?',
+    ).get(id) as Row | undefined;
     if (!row) return undefined;
-    const body = JSON.parse(String(row.body)) as MessageBody;
+    const meta = JSON.parse(String(row.meta)) as MessageMeta;
     const recipients = this.#loadRecipients(id);
     const attachments = (
       this.#sql('SELECT * FROM attachments WHERE message = ? ORDER BY idx').all(id) as Row[]
@@ -725,12 +743,12 @@ export class SqliteStore implements MessageStore {
       messageId: String(row.message_id),
       from: row.from_addr === null ? null : String(row.from_addr),
       subject: String(row.subject),
-      text: body.text,
-      html: body.html,
+      text: row.text === null ? null : String(row.text),
+      html: row.html === null ? null : String(row.html),
       messageClass: String(row.message_class),
-      properties: body.properties,
-      deleteAfterSubmit: body.deleteAfterSubmit,
-      reports: body.reports,
+      properties: meta.properties,
+      deleteAfterSubmit: meta.deleteAfterSubmit,
+      reports: meta.reports,
       idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
       submittedAt: Number(row.submitted_at),
       finishedAt: row.finished_at === null ? null : Number(row.finished_at),
