@@ -23,6 +23,9 @@ import { migrate } from './schema.js';
 
 type Row = Record<string, SQLInputValue>;
 
+/** How many just-queued rows the store keeps for their claims (see #justQueued): ~2 KiB each for typical mail. */
+const JUST_QUEUED_MAX = 1024;
+
 /** What the bodies table keeps as JSON beside the text and HTML columns. */
 interface MessageMeta {
   properties: Record<string, JsonValue>;
@@ -47,6 +50,14 @@ export class SqliteStore implements MessageStore {
   readonly #db: DatabaseSync;
   readonly #group: GroupCommit;
   readonly #statements = new Map<string, StatementSync>();
+  /**
+   * The rows of messages this process just stored as queued, kept for the claim that hands each one off,
+   * usually moments later, so that claim reads only recipients and attachments. A queued message's row and
+   * body do not change until it is cancelled or finished, which drop the entry; the claim takes it out.
+   * Bounded: what falls out is read from the store as usual. An entry of a write that was rolled back is
+   * never asked for (claims only see committed ids).
+   */
+  readonly #justQueued = new Map<string, Row>();
   /** The cursor sequence while a transaction runs (see #nextCursor); null outside one. */
   #cursor: { value: number; dirty: boolean } | null = null;
 
@@ -145,6 +156,7 @@ export class SqliteStore implements MessageStore {
       ) as { id: string } | undefined;
       if (existing) return { id: existing.id, duplicate: true };
     }
+    const cursor = this.#nextCursor();
     const { lastInsertRowid: seq } = this.#sql(
       `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, cursor)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -158,19 +170,40 @@ export class SqliteStore implements MessageStore {
       message.subject,
       message.messageClass,
       message.submittedAt,
-      this.#nextCursor(),
+      cursor,
     );
     const meta: MessageMeta = {
       properties: { ...message.properties },
       reports: message.reports,
       deleteAfterSubmit: message.deleteAfterSubmit,
     };
+    const metaJson = JSON.stringify(meta);
     this.#sql('INSERT INTO bodies (seq, text, html, meta) VALUES (?, ?, ?, ?)').run(
       seq,
       message.text,
       message.html,
-      JSON.stringify(meta),
+      metaJson,
     );
+    if (message.state === 'queued') {
+      if (this.#justQueued.size >= JUST_QUEUED_MAX)
+        this.#justQueued.delete(this.#justQueued.keys().next().value!);
+      this.#justQueued.set(message.id, {
+        id: message.id,
+        folder: message.folder,
+        state: message.state,
+        message_id: message.messageId,
+        idempotency_key: message.idempotencyKey,
+        from_addr: message.from,
+        subject: message.subject,
+        message_class: message.messageClass,
+        submitted_at: message.submittedAt,
+        finished_at: null,
+        cursor,
+        text: message.text,
+        html: message.html,
+        meta: metaJson,
+      });
+    }
     const pending = message.state === 'queued';
     const insertRecipient = this.#sql(
       `INSERT INTO recipients (message, idx, address, address_type, value, type, route, outcome, next_attempt_at, submitted_at, responsibility)
@@ -209,6 +242,7 @@ export class SqliteStore implements MessageStore {
       "SELECT count(*) AS n FROM recipients WHERE message = ? AND outcome = 'pending'",
     ).get(messageId) as { n: number };
     if (Number(open.n) > 0) return null;
+    this.#justQueued.delete(messageId);
     const updated = this.#sql(
       "UPDATE messages SET state = 'finished' WHERE id = ? AND state = 'queued' RETURNING id",
     ).get(messageId);
@@ -343,7 +377,9 @@ export class SqliteStore implements MessageStore {
           record.run(runId, messageId, route, owner, now);
           runIds.push(runId);
         }
-        const message = this.#load(messageId)!;
+        const cached = this.#justQueued.get(messageId);
+        this.#justQueued.delete(messageId);
+        const message = this.#load(messageId, cached)!;
         const chosen = new Set(indexes);
         claims.push({ message, recipients: message.recipients.filter((r) => chosen.has(r.index)), runIds });
       }
@@ -359,6 +395,7 @@ export class SqliteStore implements MessageStore {
     options: SettleOptions = {},
   ): Promise<SettleResult> {
     return this.#group.write((): SettleResult => {
+      this.#justQueued.delete(messageId); // normally taken by the claim already
       if (options.removedRuns) this.#deleteRuns(options.removedRuns);
       const state = (
         this.#sql('SELECT state FROM messages WHERE id = ?').get(messageId) as
@@ -512,6 +549,7 @@ export class SqliteStore implements MessageStore {
   }
 
   #finishNow(messageId: string, disposition: Disposition, reports: readonly NewMessage[], now: number): void {
+    this.#justQueued.delete(messageId);
     for (const report of reports) this.#insertNow(report);
     if (disposition === 'delete') {
       this.#sql('DELETE FROM messages WHERE id = ?').run(messageId);
@@ -527,6 +565,7 @@ export class SqliteStore implements MessageStore {
 
   cancel(messageId: string, now: number): Promise<StoredMessage> {
     return this.#group.write(() => {
+      this.#justQueued.delete(messageId);
       const row = this.#sql('SELECT state, folder FROM messages WHERE id = ?').get(messageId) as
         | { state: MessageState; folder: string }
         | undefined;
@@ -700,6 +739,12 @@ export class SqliteStore implements MessageStore {
     this.#db.close();
   }
 
+  #readRow(id: string): Row | undefined {
+    return this.#sql(
+      'SELECT m.*, b.text, b.html, b.meta FROM messages m JOIN bodies b ON b.seq = m.seq WHERE m.id = ?',
+    ).get(id) as Row | undefined;
+  }
+
   #loadRecipients(id: string): StoredRecipient[] {
     return (this.#sql('SELECT * FROM recipients WHERE message = ? ORDER BY idx').all(id) as Row[]).map(
       (r): StoredRecipient => ({
@@ -719,10 +764,8 @@ export class SqliteStore implements MessageStore {
     );
   }
 
-  #load(id: string): StoredMessage | undefined {
-    const row = this.#sql(
-      'SELECT m.*, b.text, b.html, b.meta FROM messages m JOIN bodies b ON b.seq = m.seq WHERE m.id = ?',
-    ).get(id) as Row | undefined;
+  /** Reads a whole message; `row` is its message row and body when the caller has them already. */
+  #load(id: string, row: Row | undefined = this.#readRow(id)): StoredMessage | undefined {
     if (!row) return undefined;
     const meta = JSON.parse(String(row.meta)) as MessageMeta;
     const recipients = this.#loadRecipients(id);
