@@ -50,10 +50,10 @@ export class StatusTable {
   update(id: string, patch: HostRowPatch | StatusRowPatch): StatusRow | undefined {
     const current = this.#rows.get(id);
     if (!current) return undefined;
-    const next: Record<string, unknown> = { ...current, ...patch, updatedAt: new Date().toISOString() };
+    const next: Record<string, unknown> = { ...current, ...patch, updatedAt: isoNow() };
     for (const key of ['progress', 'lastError'] as const) if (next[key] === null) delete next[key];
     if (patch.lastError && !('at' in patch.lastError && patch.lastError.at)) {
-      next.lastError = { ...patch.lastError, at: new Date().toISOString() };
+      next.lastError = { ...patch.lastError, at: isoNow() };
     }
     const row = next as unknown as StatusRow;
     this.#rows.set(id, row);
@@ -101,4 +101,19 @@ export class StatusTable {
       if (!signal?.aborted) throw error;
     }
   }
+}
+
+let isoMs = Number.NaN;
+let isoText = '';
+/**
+ * The current time as an ISO string, formatted once per millisecond: a busy spooler updates counters several
+ * times per message, and formatting a Date each time was a visible share of its work.
+ */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
 }
