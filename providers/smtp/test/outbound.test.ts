@@ -275,6 +275,22 @@ describe('outbound through a real SMTP server', () => {
     expect(support.row().lastError?.code).toBe('SPOOL_E_NETWORK');
   });
 
+  it('keeps deferring when connections are refused more often than the pool has connections', async () => {
+    // A failed connect must free its pool slot: with maxConnections 1, a leaked slot would hang the second send.
+    const out = await logon({
+      host: '127.0.0.1',
+      port: await closedPort(),
+      ignoreTLS: true,
+      maxConnections: 1,
+    });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const to = recipient('SMTP:a@example.com');
+      const defer = deferral((await handOff(support, out, makeMessage({ recipients: [to] }), [to])).result);
+      expect(defer.reason).toMatch(/connection failed: .*ECONNREFUSED/);
+      expect(support.row().lastError?.code).toBe('SPOOL_E_NETWORK');
+    }
+  });
+
   it('defers the hand-off when the greeting never comes (timeout)', async () => {
     const sockets = new Set<import('node:net').Socket>();
     const silentServer: Server = createServer((socket) => sockets.add(socket));
@@ -341,6 +357,39 @@ describe('outbound through a real SMTP server', () => {
       cert: await readFixture('localhost-cert.pem'),
     });
     const out = await logon({ host: '127.0.0.1', port: smtp.port, requireTLS: true });
+    const to = recipient('SMTP:a@example.com');
+    const defer = deferral((await handOff(support, out, makeMessage({ recipients: [to] }), [to])).result);
+    expect(defer.reason).toMatch(/TLS|certificate/i);
+    expect(support.row()).toMatchObject({ failure: true, lastError: { code: 'SPOOL_E_SMTP_TLS' } });
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('sends over implicit TLS (secure) to a server with a self-signed certificate trusted through tls.ca', async () => {
+    const smtp = await server({
+      secure: true,
+      key: await readFixture('localhost-key.pem'),
+      cert: await readFixture('localhost-cert.pem'),
+    });
+    const out = await logon({
+      host: '127.0.0.1',
+      port: smtp.port,
+      secure: true,
+      tls: { ca: fixture('localhost-cert.pem') },
+    });
+    const to = recipient('SMTP:a@example.com');
+    const got = outcomes((await handOff(support, out, makeMessage({ recipients: [to] }), [to])).result);
+    expect(got[to.id]?.status).toBe('delivered');
+    expect(smtp.received[0]?.secure).toBe(true);
+    expect(support.row().text).toContain(`connected to 127.0.0.1:${smtp.port}, last reply: 250`);
+  });
+
+  it('defers and flags the row when the implicit-TLS certificate does not verify', async () => {
+    const smtp = await server({
+      secure: true,
+      key: await readFixture('localhost-key.pem'),
+      cert: await readFixture('localhost-cert.pem'),
+    });
+    const out = await logon({ host: '127.0.0.1', port: smtp.port, secure: true });
     const to = recipient('SMTP:a@example.com');
     const defer = deferral((await handOff(support, out, makeMessage({ recipients: [to] }), [to])).result);
     expect(defer.reason).toMatch(/TLS|certificate/i);

@@ -49,6 +49,8 @@ describe('classifySend (pure reply-code mapping)', () => {
       false,
     ],
     [{ code: 'ETIMEDOUT', command: 'CONN', message: 'Greeting never received' }, 'SPOOL_E_NETWORK', false],
+    // The provider's own connect timer (socket.ts) destroys the socket; nodemailer rewrites the code.
+    [{ code: 'ESOCKET', command: 'CONN', message: 'Connection timeout' }, 'SPOOL_E_NETWORK', false],
     [
       { code: 'EENVELOPE', responseCode: 451, response: '451 later', command: 'MAIL FROM' },
       'SPOOL_E_BUSY',
