@@ -1,4 +1,5 @@
-// One smtp bench figure per process, printed as JSON: `node smtp-child.mjs <provider|direct|nodemailer> <port> [n]`.
+// One smtp bench figure per process, printed as JSON:
+// `node smtp-child.mjs <provider|direct|nodemailer|nodemailer-nodelay> <port> [n]`.
 // Both send the same n messages (~2 KiB text, 3 recipients each) to the sink server on 127.0.0.1:<port>
 // (scripts/bench/smtp-sink.mjs, another process) through a pool of 5 connections:
 //   provider:   @spool/provider-smtp through the spooler, the Outbox filled before the spooler starts;
@@ -8,9 +9,12 @@
 //               from the spooler's.
 //   nodemailer: raw nodemailer, pool: true, maxConnections: 5, maxMessages: Infinity, every sendMail at once;
 //               timed from the first sendMail to the last callback.
+//   nodemailer-nodelay: the same, but its sockets opened with TCP_NODELAY through the pool's getSocket hook,
+//               as the provider opens its own (providers/smtp/src/socket.ts): the like-for-like ceiling.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -160,8 +164,12 @@ async function viaProviderAlone() {
   }
 }
 
-/** Raw nodemailer, the ceiling for this transport on this machine. */
-async function viaNodemailer() {
+/**
+ * Raw nodemailer, the ceiling for this transport on this machine. With `noDelay`, each pooled connection is a
+ * socket opened with TCP_NODELAY and handed over at once through `getSocket`, as the provider does; without
+ * it nodemailer opens its own sockets (Nagle on), exactly as the issue's figure (b) specifies.
+ */
+async function viaNodemailer({ noDelay = false } = {}) {
   const require = createRequire(join(ROOT, 'providers/smtp/package.json'));
   const nodemailer = require('nodemailer');
   const transport = nodemailer.createTransport({
@@ -172,6 +180,14 @@ async function viaNodemailer() {
     maxConnections: POOL,
     maxMessages: Number.POSITIVE_INFINITY,
     logger: false,
+    ...(noDelay
+      ? {
+          getSocket: (_options, callback) =>
+            callback(null, {
+              connection: connect({ host: '127.0.0.1', port, noDelay: true, keepAlive: true }),
+            }),
+        }
+      : {}),
   });
   const started = performance.now();
   await Promise.all(Array.from({ length: n }, (_, i) => transport.sendMail(message(i))));
@@ -180,7 +196,12 @@ async function viaNodemailer() {
   return { messagesPerSecond: n / seconds, seconds, n };
 }
 
-const figures = { provider: viaProvider, direct: viaProviderAlone, nodemailer: viaNodemailer };
+const figures = {
+  provider: viaProvider,
+  direct: viaProviderAlone,
+  nodemailer: () => viaNodemailer(),
+  'nodemailer-nodelay': () => viaNodemailer({ noDelay: true }),
+};
 if (!figures[mode])
   throw new Error(`smtp-child: unknown figure ${mode}; use ${Object.keys(figures).join(', ')}`);
 const result = await figures[mode]();
