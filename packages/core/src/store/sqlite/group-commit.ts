@@ -89,26 +89,12 @@ export class GroupCommit {
    * transaction itself (BEGIN or COMMIT: a busy lock past the timeout, a full disk) rejects every write.
    */
   #transaction(batch: readonly PendingWrite[], isolated: boolean): Outcome[] | null {
-    const results: Outcome[] = [];
-    let writeFailed = false;
     try {
       this.#db.exec('BEGIN IMMEDIATE');
-      for (const write of batch) {
-        if (!isolated) {
-          writeFailed = true;
-          results.push({ write, ok: true, value: write.apply() });
-          writeFailed = false;
-          continue;
-        }
-        this.#savepoint.run();
-        try {
-          results.push({ write, ok: true, value: write.apply() });
-          this.#release.run();
-        } catch (error) {
-          this.#rollbackTo.run();
-          this.#release.run();
-          results.push({ write, ok: false, value: error });
-        }
+      const results = isolated ? this.#applyIsolated(batch) : this.#applyAll(batch);
+      if (results === null) {
+        this.#db.exec('ROLLBACK');
+        return null;
       }
       this.#hooks.beforeCommit?.();
       this.#db.exec('COMMIT');
@@ -116,10 +102,34 @@ export class GroupCommit {
       return results;
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      if (writeFailed) return null;
       return batch.map((write) => ({ write, ok: false, value: error }));
     } finally {
       this.#hooks.afterEnd?.();
     }
+  }
+
+  /** Applies every write; null as soon as one throws (its error comes back when the batch runs isolated). */
+  #applyAll(batch: readonly PendingWrite[]): Outcome[] | null {
+    try {
+      return batch.map((write) => ({ write, ok: true, value: write.apply() }));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Applies each write in its own savepoint: a failing one is rolled back and rejected alone. */
+  #applyIsolated(batch: readonly PendingWrite[]): Outcome[] {
+    return batch.map((write) => {
+      this.#savepoint.run();
+      try {
+        const value = write.apply();
+        this.#release.run();
+        return { write, ok: true, value };
+      } catch (error) {
+        this.#rollbackTo.run();
+        this.#release.run();
+        return { write, ok: false, value: error };
+      }
+    });
   }
 }

@@ -53,7 +53,7 @@ export class SqliteStore implements MessageStore {
   /**
    * The rows of messages this process just stored as queued, kept for the claim that hands each one off,
    * usually moments later, so that claim reads only recipients and attachments. A queued message's row and
-   * body do not change until it is cancelled or finished, which drop the entry; the claim takes it out.
+   * body do not change until it is cancelled or finished, which drop the entry, as does its claim.
    * Bounded: what falls out is read from the store as usual. An entry of a write that was rolled back is
    * never asked for (claims only see committed ids).
    */
@@ -395,7 +395,6 @@ export class SqliteStore implements MessageStore {
     options: SettleOptions = {},
   ): Promise<SettleResult> {
     return this.#group.write((): SettleResult => {
-      this.#justQueued.delete(messageId); // normally taken by the claim already
       if (options.removedRuns) this.#deleteRuns(options.removedRuns);
       const state = (
         this.#sql('SELECT state FROM messages WHERE id = ?').get(messageId) as
