@@ -300,17 +300,9 @@ export function runConformance(config: ConformanceOptions): void {
     }
   }
 
-  /**
-   * Plays the host's inbound side for a logon driven directly: `notifyNewMail()` makes it call
-   * `startMessage(sink)` soon after, until the provider says no more are waiting (a provider may report a
-   * recipient delivered only once the host stored its copy, as loopback does).
-   */
-  function receiveLikeTheHost(session: Session, support: RecordingSupport, logon: TransportLogon) {
-    const saved: InboundMessage[] = [];
-    const errors: unknown[] = [];
-    let running: Promise<void> = Promise.resolve();
-    let wanted = false;
-    const sink = {
+  /** The host's inbound sink as the checks play it: keeps each message in `saved`, refusing one without a subject. */
+  function savingSink(session: Session, saved: InboundMessage[]) {
+    return {
       save: async (message: InboundMessage) => {
         if (typeof message?.subject !== 'string') {
           throw conformanceError(
@@ -324,6 +316,19 @@ export function runConformance(config: ConformanceOptions): void {
         return { id: `in-${saved.length}` };
       },
     };
+  }
+
+  /**
+   * Plays the host's inbound side for a logon driven directly: `notifyNewMail()` makes it call
+   * `startMessage(sink)` soon after, until the provider says no more are waiting (a provider may report a
+   * recipient delivered only once the host stored its copy, as loopback does).
+   */
+  function receiveLikeTheHost(session: Session, support: RecordingSupport, logon: TransportLogon) {
+    const saved: InboundMessage[] = [];
+    const errors: unknown[] = [];
+    let running: Promise<void> = Promise.resolve();
+    let wanted = false;
+    const sink = savingSink(session, saved);
     const signal = new AbortController().signal;
     const pump = async () => {
       for (let round = 0; round < 100 && wanted; round++) {
@@ -864,20 +869,7 @@ export function runConformance(config: ConformanceOptions): void {
           const logon = await logOn(session, support);
           receivers.delete(logon); // this check drives poll and startMessage itself, one call at a time
           const saved: InboundMessage[] = [];
-          const sink = {
-            save: async (message: InboundMessage) => {
-              if (typeof message?.subject !== 'string') {
-                throw conformanceError(
-                  session.name,
-                  'logon.poll(context) and logon.startMessage(sink, context)',
-                  `sink.save got a message without a subject string: ${JSON.stringify(message)}`,
-                  'An inbound message needs at least subject.',
-                );
-              }
-              saved.push(message);
-              return { id: `in-${saved.length}` };
-            },
-          };
+          const sink = savingSink(session, saved);
           try {
             await notify(session, logon, { type: 'begin-outbound' });
             await notify(session, logon, { type: 'begin-inbound' });
