@@ -10,8 +10,8 @@ const child = join(ROOT, 'scripts/bench/spooler-child.mjs');
 const measure = (figure, n) =>
   JSON.parse(runNode(['--expose-gc', child, figure, ...(n ? [String(n)] : [])]).stdout);
 
-/** Runs the section and returns its rows ({ value, unit, target, atLeast } rows). */
-export function run({ quick = false } = {}) {
+/** Runs the section and returns its rows ({ value, unit, target, atLeast } rows); BENCH_QUICK=1: smaller runs. */
+export function run({ quick = process.env.BENCH_QUICK === '1' } = {}) {
   const fsync = measure('fsync');
   // (a) and (b) swing by ±15 % from run to run on a VM (the disk more than the CPU): three interleaved pairs,
   // each figure their median, so one slow run of either side does not decide the ratio.
@@ -28,7 +28,10 @@ export function run({ quick = false } = {}) {
   const ceiling = middle(pairs.map((p) => p.ceiling));
   const throughput = middle(pairs.map((p) => p.throughput));
   const latency = measure('latency', quick ? 100 : 300);
+  // (e) is `spool run --once` (the process users run, restarted with --max-semi-space-size=16); (e′) the same
+  // drain by the library embedded in a process with Node's default young generation, for comparison.
   const drain = measure('drain', quick ? 10_000 : 100_000);
+  const drainEmbedded = measure('drainEmbedded', quick ? 10_000 : 100_000);
   const pickup = measure('pickup', quick ? 15 : 40);
   const fixed = (v, d = 1) => Number(v.toFixed(d));
   return [
@@ -64,10 +67,18 @@ export function run({ quick = false } = {}) {
     { section: 'd', figure: 'submit → Sent, lone message, p99', value: fixed(latency.p99, 2), unit: 'ms' },
     {
       section: 'e',
-      figure: `peak RSS draining ${drain.n.toLocaleString('en')} queued`,
+      figure: `peak RSS draining ${drain.n.toLocaleString('en')} queued: spool run --once`,
       value: fixed(drain.peakRssMb, 0),
       unit: 'MB',
       target: 200,
+      against: `${fixed(drain.messagesPerSecond, 0)} msg/s; node ${drain.execArgv.join(' ') || '(no flags)'}`,
+    },
+    {
+      section: 'e′',
+      figure: `the same drain, library embedded, Node's default young generation`,
+      value: fixed(drainEmbedded.peakRssMb, 0),
+      unit: 'MB',
+      against: `${fixed(drainEmbedded.messagesPerSecond, 0)} msg/s`,
     },
     {
       section: 'f',
