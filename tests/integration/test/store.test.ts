@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { SqliteStore } from '@spool/core';
+import { DatabaseSync } from 'node:sqlite';
+import { type NewMessage, SqliteStore } from '@spool/core';
 import { describe, expect, it } from 'vitest';
 import { profileDir } from './helpers.js';
 
@@ -72,6 +73,111 @@ describe('the embedded store: leases', () => {
       expect(claims.every((c) => c.runIds.length === 1)).toBe(true);
       const rest = await store.claim('loopback/default', 10, now + 5, 'me@here:1', 60_000, 0);
       expect(rest.map((c) => c.message.id)).toEqual(['m3']);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** A received copy of `original`, as the spooler stores what loopback brings back. */
+const received = (id: string, original: NewMessage, text = original.text) => ({
+  ...original,
+  id,
+  folder: 'Inbox',
+  state: 'received' as const,
+  text,
+  idempotencyKey: `inbound:loopback:${id}`,
+  recipients: [{ address: 'LOOP:a', addressType: 'LOOP', value: 'a', type: 'to' as const }],
+});
+
+/** Row counts read from the store file by another connection, as an operator would see them. */
+function countRows(file: string, ...tables: string[]): number[] {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return tables.map((table) =>
+      Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+describe('the embedded store: bodies', () => {
+  const now = Date.UTC(2026, 0, 1);
+  const route = 'loopback/default';
+
+  it('a message delivered back into the store shares the body of the original, which goes with its last message', async () => {
+    const file = join(profileDir(), 'spool.db');
+    const store = await SqliteStore.open(file);
+    try {
+      const original = { ...queued('out', now), html: '<p>body</p>' };
+      await store.insert(original);
+      const [claim] = await store.claim(route, 1, now, 'me@here:1', 60_000, 0);
+      await store.insert(received('copy1', original));
+      await store.insert(received('copy2', original));
+      expect(countRows(file, 'messages', 'bodies')).toEqual([3, 1]);
+      // The original is deleted when it finishes (deleteAfterSubmit): its copies keep the body.
+      await store.settle('out', route, [{ index: 0, outcome: 'delivered' }], now, {
+        claimed: claim!.message,
+        finish: () => ({ disposition: 'delete', reports: [] }),
+      });
+      expect(await store.get('out')).toBeUndefined();
+      await store.delete('copy1');
+      expect(await store.get('copy2')).toMatchObject({ text: 'body', html: '<p>body</p>', folder: 'Inbox' });
+      expect(countRows(file, 'bodies', 'body_shares')).toEqual([1, 0]);
+      await store.delete('copy2');
+      expect(countRows(file, 'messages', 'bodies', 'body_shares')).toEqual([0, 0, 0]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a body is shared only while the original is handed off, and only when the content is the same', async () => {
+    const file = join(profileDir(), 'spool.db');
+    const store = await SqliteStore.open(file);
+    try {
+      const original = queued('out', now);
+      await store.insert(original);
+      const [claim] = await store.claim(route, 1, now, 'me@here:1', 60_000, 0);
+      await store.insert(received('edited', original, 'another body')); // same Message-ID, other text
+      await store.settle('out', route, [{ index: 0, outcome: 'delivered' }], now, {
+        claimed: claim!.message,
+      });
+      await store.insert(received('late', original)); // same content, but the hand-off is over
+      expect(countRows(file, 'bodies', 'body_shares')).toEqual([3, 0]);
+      expect((await store.get('edited'))?.text).toBe('another body');
+      expect((await store.get('late'))?.text).toBe('body');
+      // Deleting the original leaves the others' bodies alone.
+      await store.finish('out', 'delete', [], now);
+      expect(countRows(file, 'messages', 'bodies')).toEqual([2, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a received message's recipients come back as delivered, without rows in the Outbox's recipient table", async () => {
+    const file = join(profileDir(), 'spool.db');
+    const store = await SqliteStore.open(file);
+    try {
+      const copy = {
+        ...received('in', queued('out', now)),
+        recipients: [
+          { address: 'LOOP:a', addressType: 'LOOP', value: 'a', type: 'to' as const },
+          { address: 'SMTP:b@example.com', addressType: 'SMTP', value: 'b@example.com', type: 'cc' as const },
+        ],
+      };
+      await store.insert(copy);
+      expect((await store.get('in'))?.recipients).toEqual([
+        expect.objectContaining({
+          index: 0,
+          address: 'LOOP:a',
+          type: 'to',
+          outcome: 'delivered',
+          route: null,
+        }),
+        expect.objectContaining({ index: 1, address: 'SMTP:b@example.com', addressType: 'SMTP', type: 'cc' }),
+      ]);
+      expect(countRows(file, 'recipients')).toEqual([0]);
     } finally {
       await store.close();
     }

@@ -1,16 +1,8 @@
 import { hostname } from 'node:os';
+import { randomHex } from '../util/random-hex.js';
 
 let last = 0;
-
-/** Random hex digits; Math.random is enough to keep two processes' ids apart, and costs no crypto import. */
-function randomHex(digits: number): string {
-  let out = '';
-  while (out.length < digits)
-    out += Math.floor(Math.random() * 0x100000000)
-      .toString(16)
-      .padStart(8, '0');
-  return out.slice(0, digits);
-}
+let lastText = '';
 let counter = 0;
 
 /**
@@ -21,9 +13,10 @@ export function newMessageId(now: number = Date.now()): string {
   if (now === last) counter += 1;
   else {
     last = now;
+    lastText = now.toString(36).padStart(9, '0'); // once per millisecond, not once per id
     counter = 0;
   }
-  return `${now.toString(36).padStart(9, '0')}${counter.toString(36).padStart(3, '0')}${randomHex(10)}`;
+  return `${lastText}${counter.toString(36).padStart(3, '0')}${randomHex(10)}`;
 }
 
 const host = hostname().replace(/[^A-Za-z0-9.-]/g, '') || 'spool';

@@ -96,11 +96,26 @@ const MIGRATIONS: readonly string[] = [
 
   -- Bodies leave the message row: they are written once and never change, while the row is updated as the
   -- message moves (Outbox to Sent). A ~2 KiB body filled a page of its own, so every move rewrote that whole
-  -- page into the WAL; the row alone is a few hundred bytes. Bodies are keyed by the row's integer key, which
-  -- costs no index of its own. Text and HTML are columns (no JSON escaping of the largest values); the rest
-  -- of what used to be the body JSON stays JSON in meta.
+  -- page into the WAL; the row alone is a few hundred bytes. Text and HTML are columns (no JSON escaping of
+  -- the largest values); the rest of what used to be the body JSON (properties, reports, deleteAfterSubmit)
+  -- is small and per message, so it stays in the row as meta.
+  -- A body can be shared (single-instance storage): a message that comes back into the store it was sent
+  -- from (loopback, or a provider that receives what it sent) points at the body already stored instead of
+  -- writing a second copy. body_shares counts the messages of a shared body (absent: exactly one); the
+  -- trigger below deletes a body with its last message. messages.body carries no foreign key on purpose:
+  -- SQLite would look for referencing messages on every body delete, which needs an index on messages.body
+  -- that every insert would pay for; the trigger is the only code that deletes bodies.
   -- The idempotency key gets a partial unique index: most messages have none, and they no longer add an
   -- entry to it.
+  CREATE TABLE bodies (
+    id INTEGER PRIMARY KEY,
+    text TEXT,
+    html TEXT
+  );
+  CREATE TABLE body_shares (
+    body INTEGER PRIMARY KEY,
+    refs INTEGER NOT NULL           -- messages pointing at the body, always 2 or more
+  );
   CREATE TABLE messages_new (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -113,20 +128,21 @@ const MIGRATIONS: readonly string[] = [
     message_class TEXT NOT NULL,
     submitted_at INTEGER NOT NULL,
     finished_at INTEGER,
-    cursor INTEGER NOT NULL
-  );
-  INSERT INTO messages_new (seq, id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, finished_at, cursor)
-    SELECT rowid, id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, finished_at, cursor FROM messages;
-  CREATE TABLE bodies (
-    seq INTEGER PRIMARY KEY REFERENCES messages (seq) ON DELETE CASCADE,
-    text TEXT,
-    html TEXT,
+    cursor INTEGER NOT NULL,
+    body INTEGER NOT NULL,          -- bodies.id
     meta TEXT NOT NULL              -- JSON: properties, reports, deleteAfterSubmit
   );
-  INSERT INTO bodies (seq, text, html, meta)
-    SELECT rowid, body ->> '$.text', body ->> '$.html', json_remove(body, '$.text', '$.html') FROM messages;
+  INSERT INTO bodies (id, text, html) SELECT rowid, body ->> '$.text', body ->> '$.html' FROM messages;
+  INSERT INTO messages_new (seq, id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, finished_at, cursor, body, meta)
+    SELECT rowid, id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, finished_at, cursor,
+      rowid, json_remove(body, '$.text', '$.html') FROM messages;
   DROP TABLE messages;
   ALTER TABLE messages_new RENAME TO messages;
+  CREATE TRIGGER messages_release_body AFTER DELETE ON messages BEGIN
+    DELETE FROM bodies WHERE id = old.body AND NOT EXISTS (SELECT 1 FROM body_shares WHERE body = old.body);
+    UPDATE body_shares SET refs = refs - 1 WHERE body = old.body;
+    DELETE FROM body_shares WHERE body = old.body AND refs < 2;
+  END;
   CREATE INDEX messages_folder ON messages (folder, cursor);
   CREATE INDEX messages_finished ON messages (folder, finished_at) WHERE finished_at IS NOT NULL;
   CREATE UNIQUE INDEX messages_idempotency ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL;

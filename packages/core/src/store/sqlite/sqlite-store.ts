@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Attachment, JsonValue, RecipientType } from '@spool/spi';
 import { ErrorCode, isSpoolError, messageOf, spoolError } from '../../errors.js';
+import { randomHex } from '../../util/random-hex.js';
 import type {
   Claim,
   Disposition,
@@ -23,14 +24,34 @@ import { migrate } from './schema.js';
 
 type Row = Record<string, SQLInputValue>;
 
-/** How many just-queued rows the store keeps for their claims (see #justQueued): ~2 KiB each for typical mail. */
+/** How many just-queued rows the store keeps for their claims (see #justQueued), and their bodies' total size. */
 const JUST_QUEUED_MAX = 1024;
+const JUST_QUEUED_MAX_CHARS = 4 * 1024 * 1024;
 
-/** What the bodies table keeps as JSON beside the text and HTML columns. */
+/** Bodies of hand-offs in flight kept for sharing (see #handedOff); more than any route's maxInFlight needs. */
+const HANDED_OFF_MAX = 4096;
+
+/** A stored body: its row id and content. */
+interface BodyRef {
+  readonly body: number;
+  readonly text: string | null;
+  readonly html: string | null;
+}
+
+/** What the message row keeps as JSON beside its columns (the body is a row of its own). */
 interface MessageMeta {
   properties: Record<string, JsonValue>;
   reports: { delivery: boolean; nonDelivery: boolean };
   deleteAfterSubmit: boolean;
+  /**
+   * The recipients of a received message. They are part of its content: nothing routes, leases or retries
+   * them, so they stay out of the recipients table, which holds the Outbox's per-recipient state (one row
+   * less to write, and to index, per received message). Absent for queued messages and for messages stored
+   * before this field existed: their recipients are rows.
+   */
+  recipients?: readonly { address: string; addressType: string; value: string; type: RecipientType }[];
+  /** How many attachments the message has (absent in older rows): 0 saves looking for them. */
+  attachments?: number;
 }
 
 /** Options of the embedded store. */
@@ -58,6 +79,18 @@ export class SqliteStore implements MessageStore {
    * never asked for (claims only see committed ids).
    */
   readonly #justQueued = new Map<string, Row>();
+  /** Text and HTML characters held by #justQueued. */
+  #justQueuedChars = 0;
+  /**
+   * Bodies of messages handed to a provider and not yet settled, by RFC Message-ID: a provider that delivers
+   * a message back into this store (loopback does, for every message) would otherwise store its body a
+   * second time. A received message with the same Message-ID, text and HTML shares the stored body instead
+   * (see #insertNow). Equal content is what makes sharing right; the Message-ID only finds the candidate.
+   */
+  readonly #handedOff = new Map<string, BodyRef>();
+  /** Makes preprocess run ids unique across processes and restarts (with #runCount within this one). */
+  readonly #runTag = randomHex(8);
+  #runCount = 0;
   /** The cursor sequence while a transaction runs (see #nextCursor); null outside one. */
   #cursor: { value: number; dirty: boolean } | null = null;
 
@@ -157,9 +190,28 @@ export class SqliteStore implements MessageStore {
       if (existing) return { id: existing.id, duplicate: true };
     }
     const cursor = this.#nextCursor();
-    const { lastInsertRowid: seq } = this.#sql(
-      `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, cursor)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    const pending = message.state === 'queued';
+    const meta: MessageMeta = {
+      properties: { ...message.properties },
+      reports: message.reports,
+      deleteAfterSubmit: message.deleteAfterSubmit,
+      attachments: message.attachments.length,
+      ...(pending
+        ? {}
+        : {
+            recipients: message.recipients.map(({ address, addressType, value, type }) => ({
+              address,
+              addressType,
+              value,
+              type,
+            })),
+          }),
+    };
+    const metaJson = JSON.stringify(meta);
+    const body = (message.state === 'received' && this.#shareBody(message)) || this.#insertBody(message);
+    this.#sql(
+      `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, cursor, body, meta)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       message.id,
       message.folder,
@@ -171,22 +223,18 @@ export class SqliteStore implements MessageStore {
       message.messageClass,
       message.submittedAt,
       cursor,
-    );
-    const meta: MessageMeta = {
-      properties: { ...message.properties },
-      reports: message.reports,
-      deleteAfterSubmit: message.deleteAfterSubmit,
-    };
-    const metaJson = JSON.stringify(meta);
-    this.#sql('INSERT INTO bodies (seq, text, html, meta) VALUES (?, ?, ?, ?)').run(
-      seq,
-      message.text,
-      message.html,
+      body,
       metaJson,
     );
-    if (message.state === 'queued') {
-      if (this.#justQueued.size >= JUST_QUEUED_MAX)
-        this.#justQueued.delete(this.#justQueued.keys().next().value!);
+    const chars = (message.text?.length ?? 0) + (message.html?.length ?? 0);
+    // Claims take the oldest queued messages first: when the cache is full, the newest are the ones left
+    // out (they are read back from the store), so the entries kept are those claimed next.
+    if (
+      message.state === 'queued' &&
+      this.#justQueued.size < JUST_QUEUED_MAX &&
+      this.#justQueuedChars + chars <= JUST_QUEUED_MAX_CHARS
+    ) {
+      this.#justQueuedChars += chars;
       this.#justQueued.set(message.id, {
         id: message.id,
         folder: message.folder,
@@ -199,31 +247,31 @@ export class SqliteStore implements MessageStore {
         submitted_at: message.submittedAt,
         finished_at: null,
         cursor,
+        body,
+        meta: metaJson,
         text: message.text,
         html: message.html,
-        meta: metaJson,
       });
     }
-    const pending = message.state === 'queued';
-    const insertRecipient = this.#sql(
-      `INSERT INTO recipients (message, idx, address, address_type, value, type, route, outcome, next_attempt_at, submitted_at, responsibility)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    message.recipients.forEach((r, index) => {
-      insertRecipient.run(
-        message.id,
-        index,
-        r.address,
-        r.addressType,
-        r.value,
-        r.type,
-        pending ? (r.route ?? null) : null,
-        pending ? 'pending' : 'delivered',
-        message.submittedAt,
-        message.submittedAt,
-        pending ? 0 : 1,
+    if (pending) {
+      const insertRecipient = this.#sql(
+        `INSERT INTO recipients (message, idx, address, address_type, value, type, route, outcome, next_attempt_at, submitted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       );
-    });
+      message.recipients.forEach((r, index) => {
+        insertRecipient.run(
+          message.id,
+          index,
+          r.address,
+          r.addressType,
+          r.value,
+          r.type,
+          r.route ?? null,
+          message.submittedAt,
+          message.submittedAt,
+        );
+      });
+    }
     const insertAttachment = this.#sql(
       'INSERT INTO attachments (message, idx, filename, content_type, content_id, content) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -231,6 +279,49 @@ export class SqliteStore implements MessageStore {
       insertAttachment.run(message.id, index, a.filename, a.contentType, a.contentId ?? null, a.content);
     });
     return { id: message.id, duplicate: false };
+  }
+
+  #insertBody(message: NewMessage): number {
+    return Number(
+      this.#sql('INSERT INTO bodies (text, html) VALUES (?, ?)').run(message.text, message.html)
+        .lastInsertRowid,
+    );
+  }
+
+  /**
+   * The stored body a received message can point at instead of a copy of its own (single-instance storage),
+   * counted as one more share; null when no hand-off in flight has the same Message-ID and content.
+   */
+  #shareBody(message: NewMessage): number | null {
+    const candidate = this.#handedOff.get(message.messageId);
+    if (candidate === undefined || candidate.text !== message.text || candidate.html !== message.html)
+      return null;
+    // Counted only while the body still exists: it goes with its last message, and is never re-created.
+    const shared = this.#sql(
+      'INSERT INTO body_shares (body, refs) SELECT id, 2 FROM bodies WHERE id = ? ON CONFLICT (body) DO UPDATE SET refs = refs + 1',
+    ).run(candidate.body);
+    return Number(shared.changes) === 1 ? candidate.body : null;
+  }
+
+  /** Keeps the body of a message being handed off, for a copy of it the provider may bring back (#shareBody). */
+  #rememberHandOff(messageId: string, row: Row | undefined): void {
+    if (row === undefined) return;
+    if (this.#handedOff.size >= HANDED_OFF_MAX) this.#handedOff.delete(this.#handedOff.keys().next().value!);
+    this.#handedOff.set(messageId, {
+      body: Number(row.body),
+      text: row.text === null ? null : String(row.text),
+      html: row.html === null ? null : String(row.html),
+    });
+  }
+
+  /** Forgets a just-queued row (claimed, cancelled or finished). */
+  #dropJustQueued(id: string): Row | undefined {
+    const row = this.#justQueued.get(id);
+    if (row !== undefined) {
+      this.#justQueued.delete(id);
+      this.#justQueuedChars -= String(row.text ?? '').length + String(row.html ?? '').length;
+    }
+    return row;
   }
 
   insert(message: NewMessage): Promise<{ id: string; duplicate: boolean }> {
@@ -242,7 +333,7 @@ export class SqliteStore implements MessageStore {
       "SELECT count(*) AS n FROM recipients WHERE message = ? AND outcome = 'pending'",
     ).get(messageId) as { n: number };
     if (Number(open.n) > 0) return null;
-    this.#justQueued.delete(messageId);
+    this.#dropJustQueued(messageId);
     const updated = this.#sql(
       "UPDATE messages SET state = 'finished' WHERE id = ? AND state = 'queued' RETURNING id",
     ).get(messageId);
@@ -369,17 +460,20 @@ export class SqliteStore implements MessageStore {
         'INSERT INTO preprocess_runs (run_id, message, logon, owner, recorded_at) VALUES (?, ?, ?, ?, ?)',
       );
       const claims: Claim[] = [];
+      const routeLabel = route.replace(/[^A-Za-z0-9._-]/g, '_');
       for (const [messageId, indexes] of byMessage) {
         for (const index of indexes) lease.run(owner, now + leaseMs, messageId, index);
         const runIds: string[] = [];
         for (let k = 0; k < preprocessors; k++) {
-          const runId = `${messageId}.${route.replace(/[^A-Za-z0-9._-]/g, '_')}.${now.toString(36)}.${Math.random().toString(36).slice(2, 8)}.${k}`;
+          // Unique without a clock or a random number per run: this store's tag and a counter. Recovery reads
+          // the preprocessor's index back from the last segment.
+          const runId = `${messageId}.${routeLabel}.${this.#runTag}${(++this.#runCount).toString(36)}.${k}`;
           record.run(runId, messageId, route, owner, now);
           runIds.push(runId);
         }
-        const cached = this.#justQueued.get(messageId);
-        this.#justQueued.delete(messageId);
-        const message = this.#load(messageId, cached)!;
+        const row = this.#dropJustQueued(messageId) ?? this.#readRow(messageId);
+        const message = this.#load(messageId, row)!;
+        this.#rememberHandOff(message.messageId, row);
         const chosen = new Set(indexes);
         claims.push({ message, recipients: message.recipients.filter((r) => chosen.has(r.index)), runIds });
       }
@@ -395,6 +489,8 @@ export class SqliteStore implements MessageStore {
     options: SettleOptions = {},
   ): Promise<SettleResult> {
     return this.#group.write((): SettleResult => {
+      // The hand-off is over: a copy the provider brings back from now on is stored in full.
+      if (options.claimed) this.#handedOff.delete(options.claimed.messageId);
       if (options.removedRuns) this.#deleteRuns(options.removedRuns);
       const state = (
         this.#sql('SELECT state FROM messages WHERE id = ?').get(messageId) as
@@ -548,7 +644,7 @@ export class SqliteStore implements MessageStore {
   }
 
   #finishNow(messageId: string, disposition: Disposition, reports: readonly NewMessage[], now: number): void {
-    this.#justQueued.delete(messageId);
+    this.#dropJustQueued(messageId);
     for (const report of reports) this.#insertNow(report);
     if (disposition === 'delete') {
       this.#sql('DELETE FROM messages WHERE id = ?').run(messageId);
@@ -564,7 +660,7 @@ export class SqliteStore implements MessageStore {
 
   cancel(messageId: string, now: number): Promise<StoredMessage> {
     return this.#group.write(() => {
-      this.#justQueued.delete(messageId);
+      this.#dropJustQueued(messageId);
       const row = this.#sql('SELECT state, folder FROM messages WHERE id = ?').get(messageId) as
         | { state: MessageState; folder: string }
         | undefined;
@@ -740,7 +836,7 @@ export class SqliteStore implements MessageStore {
 
   #readRow(id: string): Row | undefined {
     return this.#sql(
-      'SELECT m.*, b.text, b.html, b.meta FROM messages m JOIN bodies b ON b.seq = m.seq WHERE m.id = ?',
+      'SELECT m.*, b.text, b.html FROM messages m JOIN bodies b ON b.id = m.body WHERE m.id = ?',
     ).get(id) as Row | undefined;
   }
 
@@ -767,10 +863,27 @@ export class SqliteStore implements MessageStore {
   #load(id: string, row: Row | undefined = this.#readRow(id)): StoredMessage | undefined {
     if (!row) return undefined;
     const meta = JSON.parse(String(row.meta)) as MessageMeta;
-    const recipients = this.#loadRecipients(id);
-    const attachments = (
-      this.#sql('SELECT * FROM attachments WHERE message = ? ORDER BY idx').all(id) as Row[]
-    ).map(
+    const submittedAt = Number(row.submitted_at);
+    const recipients = meta.recipients
+      ? meta.recipients.map(
+          (r, index): StoredRecipient => ({
+            index,
+            ...r,
+            route: null,
+            tried: [],
+            responsibility: true,
+            outcome: 'delivered',
+            attempts: 0,
+            nextAttemptAt: submittedAt,
+            lastError: null,
+          }),
+        )
+      : this.#loadRecipients(id);
+    const attachmentRows =
+      meta.attachments === 0
+        ? []
+        : (this.#sql('SELECT * FROM attachments WHERE message = ? ORDER BY idx').all(id) as Row[]);
+    const attachments = attachmentRows.map(
       (a): Attachment => ({
         filename: String(a.filename),
         contentType: String(a.content_type),
@@ -792,7 +905,7 @@ export class SqliteStore implements MessageStore {
       deleteAfterSubmit: meta.deleteAfterSubmit,
       reports: meta.reports,
       idempotencyKey: row.idempotency_key === null ? null : String(row.idempotency_key),
-      submittedAt: Number(row.submitted_at),
+      submittedAt,
       finishedAt: row.finished_at === null ? null : Number(row.finished_at),
       cursor: Number(row.cursor),
       recipients,
