@@ -28,7 +28,7 @@ type Row = Record<string, SQLInputValue>;
 const JUST_QUEUED_MAX = 1024;
 const JUST_QUEUED_MAX_CHARS = 4 * 1024 * 1024;
 
-/** Bodies of hand-offs in flight kept for sharing (see #handedOff); more than any route's maxInFlight needs. */
+/** Body ids of hand-offs in flight kept for sharing (see #handedOff); more than any route's maxInFlight needs. */
 const HANDED_OFF_MAX = 4096;
 
 /** What the message row keeps as JSON beside its columns (the body is a row of its own). */
@@ -68,7 +68,7 @@ export class SqliteStore implements MessageStore {
    * The rows of messages this process just stored as queued, kept for the claim that hands each one off,
    * usually moments later, so that claim reads only recipients and attachments. A queued message's row and
    * body do not change until it is cancelled or finished, which drop the entry, as does its claim.
-   * Bounded: what falls out is read from the store as usual. An entry of a write that was rolled back is
+   * Bounded in count and characters: what is left out (the newest, when full) is read from the store as usual. An entry of a write that was rolled back is
    * never asked for (claims only see committed ids).
    */
   readonly #justQueued = new Map<string, Row>();
@@ -202,7 +202,8 @@ export class SqliteStore implements MessageStore {
           }),
     };
     const metaJson = JSON.stringify(meta);
-    const body = (message.state === 'received' && this.#shareBody(message)) || this.#insertBody(message);
+    const body =
+      (message.state === 'received' ? this.#shareBody(message) : null) ?? this.#insertBody(message);
     this.#sql(
       `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, cursor, body, meta)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -297,7 +298,7 @@ export class SqliteStore implements MessageStore {
     return Number(shared.changes) === 1 ? candidate : null;
   }
 
-  /** Keeps the body of a message being handed off, for a copy of it the provider may bring back (#shareBody). */
+  /** Keeps the body id of a message being handed off, for a copy of it the provider may bring back (#shareBody). */
   #rememberHandOff(messageId: string, row: Row | undefined): void {
     if (row === undefined) return;
     if (this.#handedOff.size >= HANDED_OFF_MAX) this.#handedOff.delete(this.#handedOff.keys().next().value!);
