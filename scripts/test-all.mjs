@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Everything CI checks, in one command (`./dev test` → `pnpm test:all`): build, lint, doc comments,
-// typecheck, package checks (publint + attw), then every test of every package in one vitest run.
+// architecture rules, typecheck, package checks (publint + attw), then every test of every package in one
+// vitest run.
 // Prints each step's duration and ends with the plain "N passed, N failed" line CI reads.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ const steps = [
   ['build', 'pnpm', ['run', '--silent', 'build']],
   ['lint', 'pnpm', ['exec', 'biome', 'check', '.']],
   ['doc comments', 'node', ['scripts/check-doc-comments.mjs']],
+  ['architecture', 'node', ['scripts/check-architecture.mjs']],
   ['typecheck', 'pnpm', ['-r', '--no-bail', 'run', 'typecheck']],
   ['package checks (publint, attw)', 'pnpm', ['run', '--silent', 'check:packages']],
   [
