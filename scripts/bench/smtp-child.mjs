@@ -75,7 +75,7 @@ async function viaProvider() {
     });
     const seconds = (performance.now() - started) / 1000;
     const deferred = spooler.status().find((r) => r.id === 'spooler').counters.deferred;
-    const commitsPerMessage = spooler.commits / n;
+    const commitsPerMessage = spooler.store.admin.counters().commits / n;
     await spooler.stop();
     return { messagesPerSecond: n / seconds, seconds, n, deferred, commitsPerMessage };
   } finally {

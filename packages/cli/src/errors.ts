@@ -32,6 +32,8 @@ export const CliErrorCode = {
   BAD_REQUEST: 'SPOOL_E_BAD_REQUEST',
   /** `spool run --port N` found the port taken on 127.0.0.1. */
   PORT_IN_USE: 'SPOOL_E_PORT_IN_USE',
+  /** `spool store vacuum|backup` on a store that has no maintenance operations (its own tools do that). */
+  STORE_NO_ADMIN: 'SPOOL_E_STORE_NO_ADMIN',
 } as const;
 
 /** Codes that mean the spooler itself failed rather than the user's input (exit code 3). */

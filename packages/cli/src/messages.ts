@@ -1,4 +1,4 @@
-import type { JsonValue, MessageStore, PassReport, Profile, StoredMessage } from '@spool/core';
+import type { JsonValue, PassReport, PendingRecipient, Profile, StoredMessage } from '@spool/core';
 import { type Output, table } from './output.js';
 
 /** A recipient in `--json` output. Times are ISO 8601 strings. */
@@ -102,7 +102,7 @@ export function messageJson(message: StoredMessage, redact: Redact): MessageJson
 }
 
 export function pendingJson(
-  rows: Awaited<ReturnType<MessageStore['pending']>>,
+  rows: readonly PendingRecipient[],
   redact: Redact,
 ): PendingJson[] {
   return rows.map((row) => ({

@@ -1,4 +1,4 @@
-import { createSpooler, type LogSink, type Profile, type Spooler, SqliteStore } from '@spool/core';
+import { createSpooler, type LogSink, type Mailbox, openMailbox, type Profile, type Spooler } from '@spool/core';
 import { builtinProviders } from './builtins.js';
 import type { CommandContext } from './context.js';
 import { loadCliProfile } from './host.js';
@@ -56,15 +56,16 @@ export async function withSpooler<T>(
 }
 
 /**
- * Runs `work` with the profile's message store alone. Commands that only read or file messages use it: they
- * need no provider logged on (an SMTP listener, say, that a running daemon already holds).
+ * Runs `work` with the profile's mailbox alone (core's `openMailbox`). Commands that only read or file
+ * messages use it: no provider is loaded or logged on (an SMTP listener, say, that a running daemon already
+ * holds), and no provider secret is needed.
  */
-export async function withStore<T>(
+export async function withMailbox<T>(
   context: CommandContext,
-  work: (store: SqliteStore, profile: Profile) => Promise<T>,
+  work: (store: Awaited<ReturnType<typeof openMailbox>>, profile: Profile) => Promise<T>,
 ): Promise<T> {
   const profile = await loadCliProfile(context);
-  const store = await SqliteStore.open(profile.store.path);
+  const store: Mailbox & Awaited<ReturnType<typeof openMailbox>> = await openMailbox(profile);
   try {
     return await work(store, profile);
   } finally {

@@ -68,23 +68,45 @@ export {
   type WatchItem,
 } from './spooler/spooler.js';
 export { type HostRowPatch, type StatusEvent, StatusTable } from './status/status-table.js';
-export { SCHEMA_VERSION } from './store/sqlite/schema.js';
-export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+export {
+  type EmbeddedStore,
+  type OpenStoreOptions,
+  openEmbeddedStore,
+  openMailbox,
+  openStore,
+  SCHEMA_VERSION,
+} from './store/open-store.js';
+export type {
+  ChangeFeed,
+  Mailbox,
+  MailboxStore,
+  MessageStore,
+  QueueStore,
+  StoreAdmin,
+} from './store/ports.js';
 export {
   type Claim,
+  type ClaimOptions,
+  type Cursor,
   type Disposition,
-  type FinishPlan,
+  type FinishIfDone,
   FOLDERS,
   type FolderName,
+  type InsertResult,
   type MessageState,
-  type MessageStore,
   type NewMessage,
+  type OpenPreprocessRun,
+  type PendingRecipient,
   type RecipientState,
   type RecipientUpdate,
-  type SettleOptions,
+  type RetentionRule,
+  type RouteDecision,
+  type SearchQuery,
+  type Settlement,
   type SettleResult,
   type StoredMessage,
   type StoredRecipient,
+  type UnroutedRecipient,
 } from './store/types.js';
 export { createLogger, type LogLevel, type LogSink, stderrSink } from './util/logger.js';
 export { Redactor } from './util/redact.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteStore } from '@spool/core';
+import { type EmbeddedStore, openEmbeddedStore } from '@spool/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { profileDir, spoolerIn } from './helpers.js';
 
@@ -25,15 +25,15 @@ describe('secrets from ${ENV} references', () => {
     process.env.SPOOL_TEST_DECLINE_PASSWORD = CANARY;
     const dir = profileDir();
     // What the spooler hands the store: the reason lives in the store between the decline and the final outcome.
-    const real = await SqliteStore.open(join(dir, 'spool.db'));
+    const real = await openEmbeddedStore(join(dir, 'spool.db'));
     const written: string[] = [];
     const store = new Proxy(real, {
       get(target, key) {
         const value = Reflect.get(target, key, target);
         if (key !== 'settle' || typeof value !== 'function')
           return typeof value === 'function' ? value.bind(target) : value;
-        return (...args: Parameters<SqliteStore['settle']>) => {
-          written.push(JSON.stringify(args[2]));
+        return (...args: Parameters<EmbeddedStore['settle']>) => {
+          written.push(JSON.stringify(args[0].updates));
           return target.settle(...args);
         };
       },

@@ -20,7 +20,8 @@ describe('Spooler.reload', () => {
     expect(spooler.status().find((r) => r.id === 'a/default')?.counters.sent).toBe(1);
     // A message routed to "gone" but not handed off yet (store only: no pass runs).
     const { id: stranded } = await spooler.submit({ to: 'LG:y', subject: 'stranded' });
-    await spooler.store.routePending(() => 'gone/default', Date.now());
+    const unrouted = await spooler.store.unrouted(10);
+    await spooler.store.route(unrouted.map((r) => ({ ...r, route: 'gone/default' })));
 
     const next = normalizeProfile(
       { providers: [entry('a', 'LA'), entry('b', 'LB', { latencyMs: 1 }), entry('c', 'LC')] },

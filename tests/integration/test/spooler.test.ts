@@ -1,9 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ORIGINAL_MESSAGE_TYPE, SqliteStore } from '@spool/core';
+import { fileURLToPath } from 'node:url';
+import { ORIGINAL_MESSAGE_TYPE, openEmbeddedStore } from '@spool/core';
 import { describe, expect, it } from 'vitest';
 import { fakeClock, profileDir, spoolerIn } from './helpers.js';
+
+/** A process that claims one hand-off and dies before settling it. */
+const CLAIM_CHILD = fileURLToPath(new URL('./crash/claim-child.mjs', import.meta.url));
 
 // traceFiles: the loopback preprocessor leaves a marker per run, so pairing is checked on disk.
 const loopback = (options: Record<string, unknown> = {}) => ({
@@ -99,7 +104,7 @@ describe('outbound and inbound through the real store and the loopback provider'
     await spooler.submit({ to: ['LOOP:a', 'LOOP:b'], subject: 'w' });
     await spooler.runOnce();
     const controller = new AbortController();
-    const seen: number[] = [];
+    const seen: string[] = [];
     for await (const item of spooler.watch('Inbox', { signal: controller.signal })) {
       seen.push(item.cursor);
       if (seen.length === 2) controller.abort();
@@ -161,7 +166,7 @@ describe('preprocess / removePreprocessInfo pairing', () => {
     await spooler.stop({ mode: 'hurry' }); // a second signal
     await orderly;
     expect(markers(dir)).toEqual([]);
-    const store = await SqliteStore.open(join(dir, 'spool.db'));
+    const store = await openEmbeddedStore(join(dir, 'spool.db'));
     const message = await store.get(id);
     await store.close();
     expect(message).toMatchObject({ folder: 'Outbox', state: 'queued' });
@@ -173,18 +178,12 @@ describe('preprocess / removePreprocessInfo pairing', () => {
     const setup = await spoolerIn(dir, loopback());
     const { id } = await setup.submit({ to: 'LOOP:x', subject: 'crash' });
     await setup.stop();
-    // Simulate the crash: a dead spooler (pid 999999) leased the message and recorded a run, made the marker, and died.
-    const store = await SqliteStore.open(join(dir, 'spool.db'));
-    await store.routePending(() => 'loopback/default', Date.now());
-    const [claim] = await store.claim(
-      'loopback/default',
-      1,
-      Date.now(),
-      `dead@${(await import('node:os')).hostname()}:999999`,
-      60_000,
-      1,
-    );
-    await store.close();
+    // The crash: another process leased the message and recorded a run, made the marker, and died.
+    const claim = JSON.parse(
+      execFileSync(process.execPath, [CLAIM_CHILD, join(dir, 'spool.db'), 'loopback/default'], {
+        encoding: 'utf8',
+      }),
+    ) as { runIds: string[] };
     const { mkdirSync, writeFileSync } = await import('node:fs');
     const markerDir = join(dir, '.spool', 'data', 'loopback', 'default', 'preprocess');
     mkdirSync(markerDir, { recursive: true });
@@ -261,7 +260,7 @@ describe('the store', () => {
     const dir = profileDir();
     const spooler = await spoolerIn(dir, loopback());
     await spooler.stop();
-    const store = await SqliteStore.open(join(dir, 'spool.db'));
+    const store = await openEmbeddedStore(join(dir, 'spool.db'));
     expect(store.pragmas()).toEqual({ journalMode: 'wal', synchronous: 2 });
     await store.close();
   });
@@ -271,7 +270,7 @@ describe('the store', () => {
     const db = new DatabaseSync(join(dir, 'spool.db'));
     db.exec('PRAGMA user_version = 99');
     db.close();
-    await expect(SqliteStore.open(join(dir, 'spool.db'))).rejects.toMatchObject({
+    await expect(openEmbeddedStore(join(dir, 'spool.db'))).rejects.toMatchObject({
       code: 'SPOOL_E_STORE_TOO_NEW',
     });
   });
@@ -280,9 +279,9 @@ describe('the store', () => {
     const dir = profileDir();
     const spooler = await spoolerIn(dir, loopback());
     await spooler.submit({ to: 'LOOP:a', subject: 'b' });
-    await spooler.store.backup(join(dir, 'backup.db'));
-    await spooler.store.vacuum();
-    const copy = await SqliteStore.open(join(dir, 'backup.db'));
+    await spooler.store.admin!.backup(join(dir, 'backup.db'));
+    await spooler.store.admin!.vacuum();
+    const copy = await openEmbeddedStore(join(dir, 'backup.db'));
     expect(await copy.list('Outbox')).toHaveLength(1);
     await copy.close();
   });

@@ -3,7 +3,7 @@ import type { Command } from '../context.js';
 import { ExitCode, usageError } from '../errors.js';
 import { clip, formatTime, messageJson, outcomeSummary, redactorOf } from '../messages.js';
 import { table } from '../output.js';
-import { withStore } from '../spooler.js';
+import { withMailbox } from '../spooler.js';
 
 /** How many messages `spool list` shows without --limit. */
 export const DEFAULT_LIST_LIMIT = 100;
@@ -18,7 +18,7 @@ export const list: Command = async (context) => {
     if (!/^\d+$/.test(options.limit) || limit < 1)
       throw usageError(`--limit must be a whole number of at least 1, got ${JSON.stringify(options.limit)}`);
   }
-  const { messages, redact } = await withStore(context, async (store, profile) => ({
+  const { messages, redact } = await withMailbox(context, async (store, profile) => ({
     messages: await store.list(folder, { limit }),
     redact: redactorOf(profile),
   }));

@@ -4,7 +4,7 @@ import { ExitCode } from '../errors.js';
 import { formatTime, type MessageJson, messageJson, redactorOf } from '../messages.js';
 import type { Output } from '../output.js';
 import { table } from '../output.js';
-import { withStore } from '../spooler.js';
+import { withMailbox } from '../spooler.js';
 
 /** The error for an id the store does not have (the same code and fix as the spooler's `get()`). */
 export function messageNotFound(id: string): SpoolError {
@@ -18,7 +18,7 @@ export function messageNotFound(id: string): SpoolError {
 export const show: Command = async (context) => {
   const { args, options, out } = context;
   const id = args[0] ?? '';
-  const message = await withStore(context, async (store, profile) => {
+  const message = await withMailbox(context, async (store, profile) => {
     const found = await store.get(id);
     if (!found) throw messageNotFound(id);
     return messageJson(found, redactorOf(profile));

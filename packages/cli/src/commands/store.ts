@@ -1,19 +1,33 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SpoolError } from '@spool/core';
+import { SpoolError, type StoreAdmin } from '@spool/core';
 import type { Command } from '../context.js';
 import { CliErrorCode, ExitCode } from '../errors.js';
-import { withStore } from '../spooler.js';
+import { withMailbox } from '../spooler.js';
 
 const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+/** The store's maintenance operations, or a coded error for a store that has none. */
+function adminOf(store: { readonly description: string; readonly admin?: StoreAdmin }): StoreAdmin {
+  if (store.admin) return store.admin;
+  throw new SpoolError(
+    CliErrorCode.STORE_NO_ADMIN,
+    `the store (${store.description}) has no vacuum or backup of its own`,
+    {
+      hint: "Use the database's own tools (for PostgreSQL: VACUUM and pg_dump).",
+      details: { store: store.description },
+    },
+  );
+}
 
 /** `spool store vacuum`: compacts the store file. */
 export const storeVacuum: Command = async (context) => {
   const { out, options } = context;
-  const result = await withStore(context, async (store) => {
-    const bytesBefore = sizeOf(store.file);
-    await store.vacuum();
-    return { file: store.file, bytesBefore, bytesAfter: sizeOf(store.file) };
+  const result = await withMailbox(context, async (store, profile) => {
+    const admin = adminOf(store);
+    const bytesBefore = sizeOf(profile.store.path);
+    await admin.vacuum();
+    return { file: profile.store.path, bytesBefore, bytesAfter: sizeOf(profile.store.path) };
   });
   if (options.json) out.json(result);
   else
@@ -35,9 +49,9 @@ export const storeBackup: Command = async (context) => {
       });
     rmSync(file);
   }
-  const result = await withStore(context, async (store) => {
-    await store.backup(file);
-    return { store: store.file, file, bytes: sizeOf(file) };
+  const result = await withMailbox(context, async (store, profile) => {
+    await adminOf(store).backup(file);
+    return { store: profile.store.path, file, bytes: sizeOf(file) };
   });
   if (options.json) out.json(result);
   else out.line(`${out.style.green('backed up')} ${result.store} to ${result.file} (${result.bytes} bytes)`);

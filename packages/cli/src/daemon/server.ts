@@ -134,8 +134,7 @@ export function createDaemonServer(deps: ServerDeps): Server {
           let depth = 0;
           let due = 0;
           try {
-            depth = await spooler.store.countDue(null, Number.MAX_SAFE_INTEGER);
-            due = await spooler.store.countDue(null, Date.now());
+            ({ queued: depth, due } = await spooler.queueDepth());
           } catch {
             // Mid-reload the old store is closed: report an empty queue for this one scrape.
           }

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type {
   InboundMessage,
@@ -16,14 +15,17 @@ import { diffProfiles, type ProfileDiff } from '../profile/diff.js';
 import { loadProfile } from '../profile/load-profile.js';
 import { normalizeProfile, type Profile, type ProfileInput } from '../profile/profile.js';
 import { blankRow } from '../status/status-table.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
+import type { MessageStore } from '../store/ports.js';
 import {
+  type Cursor,
   type Disposition,
-  type FinishPlan,
+  type FinishIfDone,
   FOLDERS,
-  type MessageStore,
   type NewMessage,
+  type PendingRecipient,
   type RecipientUpdate,
+  type RouteDecision,
   type StoredMessage,
 } from '../store/types.js';
 import type { LogSink } from '../util/logger.js';
@@ -90,13 +92,13 @@ export interface PassReport {
   readonly deferred: number;
   readonly received: number;
   /** Recipients still pending afterwards, with their next attempt. */
-  readonly pending: Awaited<ReturnType<MessageStore['pending']>>;
+  readonly pending: readonly PendingRecipient[];
 }
 
 /** One message seen by `watch()`, with the cursor to resume after it. */
 export interface WatchItem {
   readonly message: StoredMessage;
-  readonly cursor: number;
+  readonly cursor: Cursor;
 }
 
 interface InFlight {
@@ -130,8 +132,6 @@ export class Spooler implements AsyncDisposable {
   readonly store: MessageStore;
   readonly #options: SpoolerOptions;
   readonly #clock: Clock;
-  readonly #owner: string;
-  readonly #instance: string;
   readonly #events = new EventEmitter<{ change: []; finished: [StoredMessage]; progress: [FlushProgress] }>();
   readonly #inFlight = new Map<string, InFlight>(); // key: messageId + route
   readonly #inFlightCount = new Map<string, number>(); // route → hand-offs inside submitMessage (slots)
@@ -144,7 +144,7 @@ export class Spooler implements AsyncDisposable {
   #dueTimer: NodeJS.Timeout | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
-  #lastChange = 0;
+  #unsubscribe: (() => void) | undefined;
   #fixedNow: number | undefined;
   #stoppedHard = false;
   #manualPasses = 0;
@@ -160,13 +160,16 @@ export class Spooler implements AsyncDisposable {
     this.host = host;
     this.store = store;
     this.#clock = options.clock ?? { now: () => Date.now() };
-    this.#instance = Math.random().toString(36).slice(2, 10);
-    this.#owner = `${this.#instance}@${hostname()}:${process.pid}`;
   }
 
   /** Opens the store, loads and logs on every provider, recovers what a crashed spooler left, and starts. */
   static async create(options: SpoolerOptions): Promise<Spooler> {
-    const store = options.store ?? (await SqliteStore.open(options.profile.store.path));
+    const store =
+      options.store ??
+      (await openStore(options.profile, {
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.changePollMs === undefined ? {} : { changePollMs: options.changePollMs }),
+      }));
     let spooler: Spooler | undefined;
     const host = await ProviderHost.start({
       profile: options.profile,
@@ -217,14 +220,19 @@ export class Spooler implements AsyncDisposable {
     const message = this.#routed(
       toNewMessage(input, newMessageId(now), now, this.profile.defaultAddressType),
     );
-    const { id, duplicate } = await this.store.insert(message);
+    const { id, messageId, duplicate } = await this.store.insert(message);
     this.#changed();
     this.#wake();
-    return {
-      id,
-      messageId: duplicate ? ((await this.store.get(id))?.messageId ?? rfcMessageId(id)) : message.messageId,
-      duplicate,
-    };
+    return { id, messageId, duplicate };
+  }
+
+  /** Pending recipients in the store: all of them (`queued`) and those due now (`due`), leased or not. */
+  async queueDepth(): Promise<{ queued: number; due: number }> {
+    const [queued, due] = await Promise.all([
+      this.store.countDue(null, { dueBy: Number.MAX_SAFE_INTEGER }),
+      this.store.countDue(null),
+    ]);
+    return { queued, due };
   }
 
   /** The status table: the spooler's row first, then one per logon. */
@@ -233,7 +241,7 @@ export class Spooler implements AsyncDisposable {
   }
 
   /** Messages of a folder (case-insensitive name), oldest first, after a cursor. */
-  list(folder: string, options: { limit?: number; after?: number } = {}): Promise<StoredMessage[]> {
+  list(folder: string, options: { limit?: number; after?: Cursor } = {}): Promise<StoredMessage[]> {
     return this.store.list(normalizeFolder(folder), options);
   }
 
@@ -269,7 +277,7 @@ export class Spooler implements AsyncDisposable {
    */
   async cancel(id: string): Promise<StoredMessage> {
     const before = await this.store.get(id);
-    const message = await this.store.cancel(id, this.#clock.now());
+    const message = await this.store.cancel(id, { folder: 'Deleted' });
     const waits: Promise<void>[] = [];
     for (const flight of this.#inFlight.values()) {
       if (flight.messageId !== id) continue;
@@ -301,13 +309,13 @@ export class Spooler implements AsyncDisposable {
    */
   async *watch(
     folder: string,
-    options: { cursor?: number; signal?: AbortSignal } = {},
+    options: { cursor?: Cursor; signal?: AbortSignal } = {},
   ): AsyncGenerator<WatchItem> {
     const name = normalizeFolder(folder);
-    let after = options.cursor ?? 0;
+    let after = options.cursor;
     while (!options.signal?.aborted) {
       const changed = this.#nextChange(options.signal);
-      const batch = await this.store.list(name, { after, limit: 100 });
+      const batch = await this.store.list(name, { ...(after === undefined ? {} : { after }), limit: 100 });
       for (const message of batch) {
         after = message.cursor;
         yield { message, cursor: message.cursor };
@@ -341,18 +349,18 @@ export class Spooler implements AsyncDisposable {
 
   async #flush(options: { signal?: AbortSignal }): Promise<PassReport> {
     const start = { ...this.#pass };
-    await this.store.makeDue(this.#clock.now());
+    await this.store.makeDue();
     await this.#routeAll();
     for (const handle of this.host.logons().filter((h) => h.state === 'active')) {
       if (options.signal?.aborted) break;
       await this.#flushDirection(handle, 'outbound', async () => {
-        const total = await this.store.countDue(handle.id, this.#clock.now());
+        const total = await this.store.countDue(handle.id);
         let done = 0;
         this.#progress(handle.id, 'outbound', done, total);
         for (let round = 0; round < 1_000_000 && !options.signal?.aborted; round++) {
           this.#wake();
           await this.#quiet(handle.id);
-          const left = await this.store.countDue(handle.id, this.#clock.now());
+          const left = await this.store.countDue(handle.id);
           done = Math.max(done, total - left);
           this.#progress(handle.id, 'outbound', done, Math.max(total, done));
           if (left === 0 || this.#stopping) break;
@@ -380,15 +388,16 @@ export class Spooler implements AsyncDisposable {
     this.#assertRunning();
     this.#manualPasses++;
     const start = { ...this.#pass };
-    // A fixed "now" for the pass: a recipient deferred during the pass is due later, so it is not retried now.
-    this.#fixedNow = this.#clock.now();
+    // A fixed "now" for the pass, read off the store's clock: a recipient deferred during the pass is due
+    // later, so it is not retried now.
+    this.#fixedNow = await this.store.now();
     try {
       await this.#beginTraffic();
       await this.#routeAll();
       for (let round = 0; round < 10_000; round++) {
         this.#wake();
         await this.#quiet();
-        if ((await this.store.countDue(null, this.#now())) === 0) break;
+        if ((await this.store.countDue(null, { dueBy: this.#now() })) === 0) break;
       }
       for (const handle of this.host.logons()) await this.#pollOnce(handle);
       await this.#quiet();
@@ -463,11 +472,6 @@ export class Spooler implements AsyncDisposable {
     await this.stop();
   }
 
-  /** Commits made by the store so far (benchmarks report commits per delivered message). */
-  get commits(): number {
-    return this.store.commits;
-  }
-
   /**
    * The most hand-offs this spooler holds unsettled at once (claimed, outcome not yet committed): twice the
    * sum of the logons' maxInFlight. At most maxInFlight of them are in `submitMessage`; a slot frees when
@@ -515,14 +519,12 @@ export class Spooler implements AsyncDisposable {
             UNSETTLED_PER_SLOT * handle.maxInFlight - (this.#unsettledCount.get(handle.id) ?? 0),
           );
           if (free <= 0) continue;
-          const claims = await this.store.claim(
-            handle.id,
-            free,
-            this.#now(),
-            this.#owner,
-            this.#leaseMs(),
-            handle.support.preprocessors.length,
-          );
+          const claims = await this.store.claim(handle.id, {
+            limit: free,
+            leaseMs: this.#leaseMs(),
+            preprocessors: handle.support.preprocessors.length,
+            ...(this.#fixedNow === undefined ? {} : { dueBy: this.#fixedNow }),
+          });
           for (const claim of claims)
             this.#startHandOff(
               handle,
@@ -546,11 +548,11 @@ export class Spooler implements AsyncDisposable {
 
   async #armDueTimer(): Promise<void> {
     if (this.#options.autoStart === false || this.#stopping) return;
-    const due = await this.store.nextDueAt(this.#clock.now());
+    const due = await this.store.nextDueInMs();
     if (this.#dueTimer) clearTimeout(this.#dueTimer);
     this.#dueTimer = undefined;
     if (due === null) return;
-    const delay = Math.min(Math.max(due - this.#clock.now(), 0), 2 ** 31 - 1);
+    const delay = Math.min(Math.max(due, 0), 2 ** 31 - 1);
     this.#dueTimer = setTimeout(() => this.#wake(), delay);
     this.#dueTimer.unref();
   }
@@ -580,17 +582,33 @@ export class Spooler implements AsyncDisposable {
     };
   }
 
-  /** Routes unrouted recipients to the first claimant (profile order) that has not declined them. */
+  /**
+   * Routes unrouted recipients to the first claimant (profile order) that has not declined them; a recipient
+   * nobody claims (or every claimant declined) fails, with the reason.
+   */
   async #routeAll(): Promise<void> {
-    const { finished, failed } = await this.store.routePending((type, tried) => {
-      const claimant = this.host.claimants(type).find((handle) => !tried.includes(handle.id));
-      return claimant?.id ?? null;
-    }, this.#now());
+    const unrouted = await this.store.unrouted(2000);
+    if (unrouted.length === 0) return;
+    let failed = 0;
+    const decisions = unrouted.map(({ messageId, index, addressType, tried }): RouteDecision => {
+      const claimant = this.host.claimants(addressType).find((handle) => !tried.includes(handle.id));
+      if (claimant) return { messageId, index, route: claimant.id };
+      failed++;
+      return {
+        messageId,
+        index,
+        fail:
+          tried.length === 0
+            ? `no transport provider claims address type ${addressType}`
+            : `no transport provider accepted it (declined by ${tried.join(', ')})`,
+      };
+    });
+    const { finished } = await this.store.route(decisions);
     if (failed > 0) {
       this.#pass.failed += failed;
       this.host.statusTable.count('spooler', { failed });
     }
-    for (const { message } of finished) await this.#finish(message);
+    for (const message of finished) await this.#finish(message);
   }
 
   /** Resolves when nothing is in flight (on `route`, or anywhere) and no receive loop runs. */
@@ -719,7 +737,7 @@ export class Spooler implements AsyncDisposable {
         updates = recipients.map((r) => ({
           index: Number(r.id),
           outcome: 'retry',
-          nextAttemptAt: this.#now(),
+          delayMs: 0,
           countAttempt: false,
           error: 'interrupted by a spooler stop',
         }));
@@ -735,14 +753,16 @@ export class Spooler implements AsyncDisposable {
     }
     releaseSlot();
     await this.#removePreprocessInfo(handle, stored.id, runIds, infos, reason);
-    // One commit records the outcomes, the removed runs and, without async sent-mail hooks, the finish.
+    // One commit records the outcomes, the removed runs and, when nothing else is needed, the finish.
     // A crash before it leaves the runs open (recovery removes them again: removal is idempotent) and the
     // recipients pending (handed off again): at least once, never lost.
-    const now = this.#now();
-    const settled = await this.store.settle(stored.id, handle.id, updates, now, {
+    const ifFinished = this.#finishInSettle(stored);
+    const settled = await this.store.settle({
+      messageId: stored.id,
+      route: handle.id,
+      updates,
       removedRuns: runIds,
-      claimed: stored,
-      finish: (message) => (this.#hasSentMailHooks() ? null : this.#finishPlan(message, 'default', now)),
+      ...(ifFinished ? { ifFinished } : {}),
     });
     // EndMessage comes after that commit, as the SPI promises: the outcomes it reports are durable.
     if (handle.logon.endMessage && Object.keys(outcomes).length > 0) {
@@ -844,7 +864,7 @@ export class Spooler implements AsyncDisposable {
       nextAttemptAt(now, attempt, policy, delayMs, this.#options.random),
       stored.submittedAt + policy.maxAgeMs,
     );
-    return { index, outcome: 'retry', nextAttemptAt: Math.max(at, now + 1), countAttempt: true, error };
+    return { index, outcome: 'retry', delayMs: Math.max(at - now, 1), countAttempt: true, error };
   }
 
   async #removePreprocessInfo(
@@ -907,22 +927,37 @@ export class Spooler implements AsyncDisposable {
       }
     }
     const now = this.#now();
-    const plan = this.#finishPlan(message, decision, now);
-    await this.store.finish(message.id, plan.disposition, plan.reports, now);
+    await this.store.finish(message.id, this.#finishPlan(message, decision, now));
     this.#finished(message);
   }
 
-  #hasSentMailHooks(): boolean {
-    return (this.#options.sentMailHooks?.length ?? 0) > 0;
+  /**
+   * The finish a hand-off's settle may apply in its own commit, if that settle finishes the message: only
+   * when no sent-mail hook has to run first and no report can be due (a delivery report was asked for, or a
+   * non-delivery report would be if a recipient failed: `unlessFailed`). Otherwise the message is finished in
+   * the settle and filed by #finish, a second commit.
+   */
+  #finishInSettle(message: StoredMessage): FinishIfDone | undefined {
+    if ((this.#options.sentMailHooks?.length ?? 0) > 0 || message.reports.delivery) return undefined;
+    return {
+      disposition: this.#defaultDisposition(message),
+      ...(message.reports.nonDelivery ? { unlessFailed: true } : {}),
+    };
+  }
+
+  #defaultDisposition(message: StoredMessage): Disposition {
+    return message.deleteAfterSubmit ? 'delete' : { folder: 'Sent' };
   }
 
   /** Where a finished message goes after the hooks decided, and the reports (NDR, DR) it produces. */
-  #finishPlan(message: StoredMessage, decision: SentMailDecision, now: number): FinishPlan {
+  #finishPlan(
+    message: StoredMessage,
+    decision: SentMailDecision,
+    now: number,
+  ): { disposition: Disposition; reports: NewMessage[] } {
     const disposition: Disposition =
       decision === 'default'
-        ? message.deleteAfterSubmit
-          ? 'delete'
-          : { folder: 'Sent' }
+        ? this.#defaultDisposition(message)
         : decision === 'keep' || decision === 'delete'
           ? decision
           : { folder: normalizeFolder(decision.folder) };
@@ -1142,44 +1177,37 @@ export class Spooler implements AsyncDisposable {
   }
 
   #startTimers(): void {
-    this.#lastChange = this.store.changeCounter();
-    // Another process (the CLI) wrote: data_version changes. Noticed within changePollMs.
-    this.#every(this.#options.changePollMs ?? 50, () => {
-      const counter = this.store.changeCounter();
-      if (counter === this.#lastChange) return;
-      this.#lastChange = counter;
+    // Another process (the CLI) or spooler committed: the store's change feed says so.
+    this.#unsubscribe = this.store.subscribe(() => {
       this.#changed();
       this.#wake();
     });
     for (const handle of this.host.logons()) this.#startPolling(handle);
     this.#every(Math.max(1000, Math.floor(this.#leaseMs() / 3)), () => {
-      if (this.#inFlight.size > 0)
-        void this.store.renewLeases(this.#owner, this.#clock.now() + this.#leaseMs());
+      if (this.#inFlight.size > 0) void this.store.renewLeases(this.#leaseMs()).catch(this.#logStoreError);
       // Another spooler that stopped renewing (hung, or on another machine) lets its leases expire: free them.
-      void this.store.releaseExpiredLeases(this.#clock.now()).then((released) => {
-        if (released > 0) this.#wake();
-      });
+      void this.store
+        .releaseExpiredLeases()
+        .then((released) => {
+          if (released > 0) this.#wake();
+        })
+        .catch(this.#logStoreError);
     });
     this.#every(this.#options.idleIntervalMs ?? 30_000, () => void this.#idle());
     const { sentMs, deletedMs } = this.profile.retention;
     if (sentMs !== undefined || deletedMs !== undefined) {
-      this.#every(60_000, () => {
-        const now = this.#clock.now();
-        void this.store.applyRetention(
-          {
-            ...(sentMs === undefined ? {} : { sentBefore: now - sentMs }),
-            ...(deletedMs === undefined ? {} : { deletedBefore: now - deletedMs }),
-          },
-          500,
-        );
-      });
+      const rules = [
+        ...(sentMs === undefined ? [] : [{ folder: 'Sent', olderThanMs: sentMs }]),
+        ...(deletedMs === undefined ? [] : [{ folder: 'Deleted', olderThanMs: deletedMs }]),
+      ];
+      this.#every(60_000, () => void this.store.applyRetention(rules, 500).catch(this.#logStoreError));
     }
   }
 
   /** Idle runs only when the queue is quiet, and never for a logon inside a critical section. */
   async #idle(): Promise<void> {
     if (this.#stopping || this.#inFlight.size > 0) return;
-    if ((await this.store.countDue(null, this.#clock.now())) > 0) return;
+    if ((await this.store.countDue(null)) > 0) return;
     for (const handle of this.host.logons()) {
       if (handle.state !== 'active' || !handle.logon.idle || handle.support.inCriticalSection) continue;
       const idle = handle.logon.idle.bind(handle.logon);
@@ -1189,29 +1217,19 @@ export class Spooler implements AsyncDisposable {
     }
   }
 
-  /** Owners on this machine whose process is gone (or is us under an earlier instance id) are dead. */
-  #isDead = (owner: string): boolean => {
-    const match = /^([^@]+)@(.*):(\d+)$/.exec(owner);
-    if (!match) return false;
-    const [, instance, host, pidText] = match;
-    if (host !== hostname()) return false;
-    const pid = Number(pidText);
-    if (pid === process.pid) return instance !== this.#instance;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ESRCH';
-    }
+  #logStoreError = (error: unknown): void => {
+    this.host.logger.error(
+      { code: (error as SpoolError).code },
+      `store housekeeping failed: ${messageOf(error)}`,
+    );
   };
 
   /** After a crash: release dead owners' leases, remove their preprocess runs, finish what was left half-finished. */
   async #recover(): Promise<void> {
-    const runs = await this.store.reclaim(this.#isDead, this.#clock.now());
+    const runs = await this.store.recoverAbandoned();
     for (const run of runs) {
       const handle = this.host.logons().find((h) => h.id === run.logonId);
-      const k = Number(run.runId.split('.').at(-1));
-      const preprocessor = handle?.support.preprocessors[k];
+      const preprocessor = handle?.support.preprocessors[run.preprocessor];
       if (handle && preprocessor) {
         await handle
           .call(`removePreprocessInfo(${preprocessor.name})`, () =>
@@ -1246,6 +1264,7 @@ export class Spooler implements AsyncDisposable {
     if (this.#dueTimer) clearTimeout(this.#dueTimer);
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers.clear();
+    this.#unsubscribe?.();
     for (const timer of this.#pollTimers.values()) clearInterval(timer);
     this.#pollTimers.clear();
     if (this.#pumping) await this.#pumping;

@@ -1,5 +1,10 @@
 import type { Attachment, JsonValue, RecipientType } from '@spool/spi';
 
+/**
+ * The records the store ports take and return: plain data that survives `structuredClone` and JSON (but for
+ * attachment bytes), so a store may live in another process or on another machine.
+ */
+
 /** The folders every store has. Inbound messages may also land in custom folders (receiveFolders). */
 export const FOLDERS = ['Outbox', 'Sent', 'Inbox', 'Deleted'] as const;
 
@@ -11,6 +16,13 @@ export type RecipientState = 'pending' | 'delivered' | 'failed' | 'cancelled';
 
 /** Where a message stands. */
 export type MessageState = 'queued' | 'finished' | 'cancelled' | 'received';
+
+/**
+ * A position in a folder, opaque to everyone but the store that made it. `watch()` and `list({ after })`
+ * resume after it. Cursors of the embedded store are decimal integers, so a number kept from an earlier
+ * release (when cursors were numbers) is still a valid cursor written as a string.
+ */
+export type Cursor = string;
 
 /** A recipient as the store keeps it: address, route, responsibility and outcome. */
 export interface StoredRecipient {
@@ -28,7 +40,7 @@ export interface StoredRecipient {
   readonly responsibility: boolean;
   readonly outcome: RecipientState;
   readonly attempts: number;
-  /** Epoch ms of the next attempt (pending only). */
+  /** Epoch ms of the next attempt (pending only), on the store's clock. */
   readonly nextAttemptAt: number;
   readonly lastError: string | null;
 }
@@ -52,8 +64,8 @@ export interface StoredMessage {
   /** Epoch ms when accepted (outbound) or stored (inbound). */
   readonly submittedAt: number;
   readonly finishedAt: number | null;
-  /** Position in its folder; `watch()` resumes after it. */
-  readonly cursor: number;
+  /** Position in its folder; `watch()` and `list({ after })` resume after it. */
+  readonly cursor: Cursor;
   readonly recipients: readonly StoredRecipient[];
   readonly attachments: readonly Attachment[];
 }
@@ -66,15 +78,38 @@ export type NewMessage = Omit<StoredMessage, 'cursor' | 'finishedAt' | 'recipien
   })[];
 };
 
+/** What an insert did: the id stored, or the id already stored under the same idempotency key. */
+export interface InsertResult {
+  readonly id: string;
+  /** The RFC Message-ID of the stored message (the earlier one's, for a duplicate). */
+  readonly messageId: string;
+  readonly duplicate: boolean;
+}
+
 /** One claimed hand-off: a message and the recipients of it that one route takes now. */
 export interface Claim {
   readonly message: StoredMessage;
   readonly recipients: readonly StoredRecipient[];
-  /** Preprocess run ids recorded for this hand-off (one per registered preprocessor), before any ran. */
+  /** Preprocess run ids recorded for this hand-off, in preprocessor order, before any ran. */
   readonly runIds: readonly string[];
 }
 
-/** The outcome of one recipient of a hand-off, as the spooler decided it. */
+/** What a claim takes, besides the route. */
+export interface ClaimOptions {
+  /** At most this many messages (each with all of its due recipients on the route). */
+  readonly limit: number;
+  /** How long the lease lasts unless renewed, on the store's clock. */
+  readonly leaseMs: number;
+  /** How many preprocess runs to record per hand-off (the route's registered preprocessors). */
+  readonly preprocessors: number;
+  /**
+   * Only recipients due at or before this instant of the store's clock (from {@link QueueStore.now}); default:
+   * the store's now. A pass that must not retry what it deferred itself (`run --once`) passes its start.
+   */
+  readonly dueBy?: number;
+}
+
+/** The outcome of one recipient of a hand-off, as the pipeline decided it. */
 export type RecipientUpdate =
   | {
       readonly index: number;
@@ -84,136 +119,90 @@ export type RecipientUpdate =
   | {
       readonly index: number;
       readonly outcome: 'retry';
-      readonly nextAttemptAt: number;
+      /** Due again this long after the store's now (a duration: the store's clock sets the instant). */
+      readonly delayMs: number;
       readonly error?: string;
+      /** False for a hand-off interrupted by a stop: it goes back as if never tried. */
       readonly countAttempt: boolean;
     }
   | { readonly index: number; readonly outcome: 'reroute'; readonly tried: string; readonly error?: string };
 
-/** A message whose last recipient just got a final outcome. */
-export interface FinishedMessage {
-  readonly message: StoredMessage;
-}
-
 /** Where a finished message goes: a folder, nowhere (deleted), or where it is (keep). */
 export type Disposition = { readonly folder: string } | 'delete' | 'keep';
 
-/** What to do with a finished message, decided synchronously while its last outcome is being recorded. */
-export interface FinishPlan {
+/**
+ * The finish a settle applies in its own commit when it finishes the message, decided by the pipeline in
+ * advance as data. `unlessFailed`: apply it only if no recipient failed (a failure needs a non-delivery report,
+ * which the pipeline builds and files with {@link QueueStore.finish}, a second commit).
+ */
+export interface FinishIfDone {
   readonly disposition: Disposition;
-  /** Report messages (NDR, DR) to store with it. */
-  readonly reports: readonly NewMessage[];
+  readonly unlessFailed?: boolean;
 }
 
-/** Extra work a settle does in the same transaction, so a typical hand-off ends with one commit. */
-export interface SettleOptions {
-  /** Preprocess runs whose `removePreprocessInfo` already ran: marked removed in the same commit. */
+/** The end of one hand-off: outcomes, removed preprocess runs, and the finish to apply if it is the last. */
+export interface Settlement {
+  readonly messageId: string;
+  readonly route: string;
+  readonly updates: readonly RecipientUpdate[];
+  /** Preprocess runs whose `removePreprocessInfo` already ran, forgotten in the same commit. */
   readonly removedRuns?: readonly string[];
-  /** The message as claimed: lets the store skip re-reading its body and attachments when it finishes. */
-  readonly claimed?: StoredMessage;
-  /**
-   * Called when this settle finished the message (every recipient final). Returns how to dispose of it, done
-   * in the same commit, or null to leave the message finished but undisposed (the spooler runs async
-   * sent-mail hooks and calls `finish` itself).
-   */
-  readonly finish?: (message: StoredMessage) => FinishPlan | null;
+  /** Absent: a message this settle finishes stays finished but undisposed (see {@link QueueStore.unfinished}). */
+  readonly ifFinished?: FinishIfDone;
 }
 
-/** What a settle did: the message if it finished, and whether its disposition was applied too. */
+/** What a settle did: the message if it finished (with its final recipients), and whether it was disposed. */
 export interface SettleResult {
   readonly finished: StoredMessage | null;
   readonly disposed: boolean;
 }
 
-/** A preprocess run recorded by a spooler and never removed. */
+/** An unrouted pending recipient, for the pipeline to route. */
+export interface UnroutedRecipient {
+  readonly messageId: string;
+  readonly index: number;
+  readonly addressType: string;
+  /** Logons that declined it already. */
+  readonly tried: readonly string[];
+}
+
+/** The pipeline's routing decision for one recipient: a route, or a permanent failure with its reason. */
+export type RouteDecision =
+  | { readonly messageId: string; readonly index: number; readonly route: string }
+  | { readonly messageId: string; readonly index: number; readonly fail: string };
+
+/** A preprocess run recorded by a store instance that is gone, and never removed. */
 export interface OpenPreprocessRun {
   readonly runId: string;
   readonly messageId: string;
   readonly logonId: string;
+  /** Which of the route's preprocessors it was (0-based, as in {@link ClaimOptions.preprocessors}). */
+  readonly preprocessor: number;
 }
 
-/** What the spooler needs from a store. The embedded SQLite store implements it; a PostgreSQL one can too. */
-export interface MessageStore {
-  /** Accepts a message into a folder durably; returns the existing id for a repeated idempotency key. */
-  insert(message: NewMessage): Promise<{ id: string; duplicate: boolean }>;
-  /** Assigns a route to every unrouted pending recipient; `route` returns null when nobody claims it. */
-  routePending(
-    route: (addressType: string, tried: readonly string[]) => string | null,
-    now: number,
-  ): Promise<{ finished: FinishedMessage[]; failed: number }>;
-  /**
-   * Leases up to `limit` hand-offs for `route` (FIFO by submit time, due recipients only) and records
-   * `preprocessors` preprocess runs for each, in one transaction.
-   */
-  claim(
-    route: string,
-    limit: number,
-    now: number,
-    owner: string,
-    leaseMs: number,
-    preprocessors: number,
-  ): Promise<Claim[]>;
-  /**
-   * Records the outcomes of a hand-off, releases its lease, and marks the message finished when every
-   * recipient is final; `options` adds the removed preprocess runs and the disposition to the same commit.
-   */
-  settle(
-    messageId: string,
-    route: string,
-    updates: readonly RecipientUpdate[],
-    now: number,
-    options?: SettleOptions,
-  ): Promise<SettleResult>;
-  /** Forgets preprocess runs whose removal ran (they matter only while open, for crash recovery). */
-  markRunsRemoved(runIds: readonly string[]): Promise<void>;
-  /** Un-routes the pending, unleased recipients of a logon that no longer exists, so routing starts over. */
-  unroute(route: string): Promise<void>;
-  /** Releases leases that expired (their owner stopped renewing them); returns how many. */
-  releaseExpiredLeases(now: number): Promise<number>;
-  /** Extends the leases held by `owner`. */
-  renewLeases(owner: string, until: number): Promise<void>;
-  /** Releases the leases of owners `isDead` says are gone (now), or that expired; returns their open runs. */
-  reclaim(isDead: (owner: string) => boolean, now: number): Promise<OpenPreprocessRun[]>;
-  /** Moves a finished message to its folder (or deletes it) and stores report messages, in one transaction. */
-  finish(
-    messageId: string,
-    disposition: Disposition,
-    reports: readonly NewMessage[],
-    now: number,
-  ): Promise<void>;
-  /** Messages whose recipients are all final but whose disposition never ran (a crash in between). */
-  unfinished(): Promise<StoredMessage[]>;
-  /** Cancels a queued message: pending recipients become cancelled, the message moves to Deleted. */
-  cancel(messageId: string, now: number): Promise<StoredMessage>;
-  get(id: string): Promise<StoredMessage | undefined>;
-  list(folder: string, options?: { limit?: number; after?: number }): Promise<StoredMessage[]>;
-  move(id: string, folder: string): Promise<void>;
-  delete(id: string): Promise<void>;
-  /** The earliest next attempt after `now` among routed pending recipients not leased, or null. */
-  nextDueAt(now: number): Promise<number | null>;
-  /** Pending recipients with their next attempt, for `spool queue` and `run --once`. */
-  pending(): Promise<
-    {
-      id: string;
-      subject: string;
-      address: string;
-      route: string | null;
-      attempts: number;
-      nextAttemptAt: number;
-      lastError: string | null;
-    }[]
-  >;
-  /** How many pending recipients are routed to `route` (all routes when null) and due at `now`, leased or not. */
-  countDue(route: string | null, now: number): Promise<number>;
-  /** Makes every pending recipient of `route` (or all) due now (a flush). */
-  makeDue(now: number, route?: string): Promise<void>;
-  /** Deletes finished messages older than the retention ages, at most `batch` at a time; returns how many. */
-  applyRetention(policy: { sentBefore?: number; deletedBefore?: number }, batch: number): Promise<number>;
-  /** A number that changes whenever another process committed (cheap to poll). */
-  changeCounter(): number;
-  /** Commits so far (for benchmarks). */
-  readonly commits: number;
-  vacuum(): Promise<void>;
-  backup(file: string): Promise<void>;
-  close(): Promise<void>;
+/** One pending recipient as `spool queue` shows it. */
+export interface PendingRecipient {
+  readonly id: string;
+  readonly subject: string;
+  readonly address: string;
+  readonly route: string | null;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+}
+
+/** How old finished messages of a folder may get before retention deletes them. */
+export interface RetentionRule {
+  readonly folder: string;
+  readonly olderThanMs: number;
+}
+
+/** What a search looks for: text in the subject, an address (from or a recipient) or the id. */
+export interface SearchQuery {
+  readonly text: string;
+  /** Only this folder (default: every folder). */
+  readonly folder?: string;
+  readonly limit?: number;
+  /** Resume after this cursor (results come in cursor order within a folder, folders by name). */
+  readonly after?: Cursor;
 }

@@ -61,7 +61,7 @@ describe('store migrations (real files)', () => {
 
       // The idempotency key still finds the migrated message.
       const again = await store.insert({ ...m1!, id: 'm3', recipients: [], attachments: [] });
-      expect(again).toEqual({ id: 'm1', duplicate: true });
+      expect(again).toEqual({ id: 'm1', messageId: '<m1@test>', duplicate: true });
 
       // Deleting a message takes its body, recipients and attachments with it (foreign keys are back on).
       await store.delete('m1');

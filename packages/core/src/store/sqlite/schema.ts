@@ -154,11 +154,15 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Brings the schema up to date (or up to `target`, which only tests use to write an older store), or refuses
- * a store written by a newer version. Foreign keys must be off while it runs: a migration may rebuild a
+ * a store written by a newer version. Returns the schema version it found and the one it left. Foreign keys must be off while it runs: a migration may rebuild a
  * table that others reference (SQLite's documented way to change a table), and dropping the old copy with
  * them on would delete the rows that reference it. Each migration is checked with foreign_key_check instead.
  */
-export function migrate(db: DatabaseSync, file: string, target: number = SCHEMA_VERSION): void {
+export function migrate(
+  db: DatabaseSync,
+  file: string,
+  target: number = SCHEMA_VERSION,
+): { from: number; to: number } {
   const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
   if (current > SCHEMA_VERSION) {
     throw spoolError(
@@ -182,4 +186,5 @@ export function migrate(db: DatabaseSync, file: string, target: number = SCHEMA_
       throw error;
     }
   }
+  return { from: current, to: Math.max(current, target) };
 }
