@@ -6,7 +6,7 @@ import { SpiErrorCode, SpoolError } from '@spool/spi';
  */
 export const ErrorCode = {
   ...SpiErrorCode,
-  // Loading providers
+  // Loading providers and store packages
   NOT_INSTALLED: 'SPOOL_E_NOT_INSTALLED',
   IMPORT_FAILED: 'SPOOL_E_IMPORT_FAILED',
   NO_ENTRY: 'SPOOL_E_NO_ENTRY',
@@ -14,6 +14,8 @@ export const ErrorCode = {
   BAD_MANIFEST: 'SPOOL_E_BAD_MANIFEST',
   SPI_MISMATCH: 'SPOOL_E_SPI_MISMATCH',
   META_MISMATCH: 'SPOOL_E_META_MISMATCH',
+  /** A store package whose manifest range excludes the store-port version this host implements. */
+  STORE_MISMATCH: 'SPOOL_E_STORE_MISMATCH',
   LOGON_FAILED: 'SPOOL_E_LOGON_FAILED',
   // Profile
   PROFILE_NOT_FOUND: 'SPOOL_E_PROFILE_NOT_FOUND',

@@ -35,7 +35,36 @@ export interface ResolveOptions {
    * the same for every entry, so each is looked at once, not once per entry.
    */
   readonly cache?: ResolveCache;
+  /** What kind of package is resolved: how short names expand and what messages call it (default: providers). */
+  readonly family?: PackageFamily;
 }
+
+/**
+ * A kind of package the host loads from the profile's directory (providers, store packages): how its short
+ * names expand, what errors call it and how to install one. Resolution is otherwise the same for every family.
+ */
+export interface PackageFamily {
+  /** What messages call one: `provider`, `store`. */
+  readonly noun: string;
+  /** The scoped prefix a short name expands to first: `@spool/provider-`. */
+  readonly scopedPrefix: string;
+  /** The unscoped prefix it expands to next: `spool-provider-`. */
+  readonly prefix: string;
+  /** The fix when nothing of that name is installed. */
+  readonly installHint: (spec: string) => string;
+  /** The fix when a path spec holds no package.json. */
+  readonly pathHint: string;
+}
+
+/** Transport provider packages: `fax-sim` → `@spool/provider-fax-sim`, `spool-provider-fax-sim`, `fax-sim`. */
+export const PROVIDER_PACKAGES: PackageFamily = {
+  noun: 'provider',
+  scopedPrefix: '@spool/provider-',
+  prefix: 'spool-provider-',
+  installHint: (spec) => `Install it: spool provider add ${spec}`,
+  pathHint:
+    'Point the profile at the provider folder that holds its package.json, relative to the profile file.',
+};
 
 /** Which `node_modules` folders exist, per profile directory; valid for one batch of resolutions. */
 export type ResolveCache = Map<string, readonly string[]>;
@@ -59,9 +88,9 @@ export function isPathSpec(spec: string): boolean {
  * The package names a provider spec may mean, in the order they are tried. Short names expand the way
  * ESLint's do: `fax-sim` → `@spool/provider-fax-sim`, `spool-provider-fax-sim`, then `fax-sim` itself.
  */
-export function candidateNames(spec: string): string[] {
-  if (spec.startsWith('@') || spec.startsWith('spool-provider-')) return [spec];
-  return [`@spool/provider-${spec}`, `spool-provider-${spec}`, spec];
+export function candidateNames(spec: string, family: PackageFamily = PROVIDER_PACKAGES): string[] {
+  if (spec.startsWith('@') || spec.startsWith(family.prefix)) return [spec];
+  return [`${family.scopedPrefix}${spec}`, `${family.prefix}${spec}`, spec];
 }
 
 /** The `node_modules` folders searched, nearest first, then the managed directory. */
@@ -85,20 +114,22 @@ function readPackageJson(dir: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Finds a provider package named in the profile, reading only package.json files. Resolution starts at the
- * profile's directory and walks up through `node_modules` folders like Node does, then the managed
- * directory, then the built-ins; the first hit wins and later hits are recorded as shadowed.
+ * Finds a provider package (or another family's: `options.family`) named in the profile, reading only
+ * package.json files. Resolution starts at the profile's directory and walks up through `node_modules`
+ * folders like Node does, then the managed directory, then the built-ins; the first hit wins and later hits
+ * are recorded as shadowed.
  */
 export function resolveProviderPackage(spec: string, options: ResolveOptions): ResolvedPackage {
   const where = options.where ?? options.profileDir;
+  const family = options.family ?? PROVIDER_PACKAGES;
   if (isPathSpec(spec)) {
     const dir = resolve(options.profileDir, spec);
     const packageJson = readPackageJson(dir);
     if (!packageJson) {
       throw spoolError(
         ErrorCode.NOT_INSTALLED,
-        `provider "${spec}" (${where}) is not a package: no package.json in ${dir}`,
-        'Point the profile at the provider folder that holds its package.json, relative to the profile file.',
+        `${family.noun} "${spec}" (${where}) is not a package: no package.json in ${dir}`,
+        family.pathHint,
         { spec, looked: [dir] },
       );
     }
@@ -108,7 +139,7 @@ export function resolveProviderPackage(spec: string, options: ResolveOptions): R
   const hits: { dir: string; source: ProviderSource; name: string; packageJson: Record<string, unknown> }[] =
     [];
   const managed = managedNodeModules(options.profileDir);
-  const names = candidateNames(spec);
+  const names = candidateNames(spec, family);
   // Most folders on the way up have no node_modules: look once, not once per candidate name (or per entry).
   let bases = options.cache?.get(options.profileDir);
   if (!bases) {
@@ -132,14 +163,15 @@ export function resolveProviderPackage(spec: string, options: ResolveOptions): R
 
   const [first, ...rest] = hits;
   if (!first) {
-    const known = knownProviderNames(options);
+    const known = knownNames(options, family);
     const suggestion = closestName(spec, known);
+    const install = family.installHint(spec);
     throw spoolError(
       ErrorCode.NOT_INSTALLED,
-      `provider "${spec}" (${where}) is not installed: looked for ${names.join(', ')} in ${searchDirs(options.profileDir).join(', ')}${options.builtins ? ' and the built-in providers' : ''}`,
+      `${family.noun} "${spec}" (${where}) is not installed: looked for ${names.join(', ')} in ${searchDirs(options.profileDir).join(', ')}${options.builtins ? ` and the built-in ${family.noun}s` : ''}`,
       suggestion
-        ? `Did you mean "${suggestion}"? Otherwise install it: spool provider add ${spec}`
-        : `Install it: spool provider add ${spec}`,
+        ? `Did you mean "${suggestion}"? Otherwise ${install.charAt(0).toLowerCase()}${install.slice(1)}`
+        : install,
       { spec, candidates: names, looked: searchDirs(options.profileDir), suggestion: suggestion ?? null },
     );
   }
@@ -153,24 +185,32 @@ export function resolveProviderPackage(spec: string, options: ResolveOptions): R
   };
 }
 
-/** Provider-looking package names visible from the profile, for "did you mean". Reads directory names only. */
-function knownProviderNames(options: ResolveOptions): string[] {
+/** Package names of the family visible from the profile, for "did you mean". Reads directory names only. */
+function knownNames(options: ResolveOptions, family: PackageFamily): string[] {
   const names = new Set<string>();
+  const [scope, scopedRest] = splitScope(family.scopedPrefix);
   const addShort = (name: string) => {
     names.add(name);
-    names.add(name.replace(/^@spool\/provider-/, '').replace(/^spool-provider-/, ''));
+    const short = name.startsWith(family.scopedPrefix) ? name.slice(family.scopedPrefix.length) : name;
+    names.add(short.startsWith(family.prefix) ? short.slice(family.prefix.length) : short);
   };
   for (const name of Object.keys(options.builtins ?? {})) addShort(name);
   for (const base of searchDirs(options.profileDir)) {
     if (!existsSync(base)) continue;
     for (const entry of readdirSync(base)) {
-      if (entry.startsWith('spool-provider-')) addShort(entry);
-      if (entry === '@spool' && existsSync(join(base, entry))) {
+      if (entry.startsWith(family.prefix)) addShort(entry);
+      if (entry === scope && existsSync(join(base, entry))) {
         for (const scoped of readdirSync(join(base, entry))) {
-          if (scoped.startsWith('provider-')) addShort(`@spool/${scoped}`);
+          if (scoped.startsWith(scopedRest)) addShort(`${scope}/${scoped}`);
         }
       }
     }
   }
   return [...names];
+}
+
+/** `@spool/provider-` → [`@spool`, `provider-`]. */
+function splitScope(scopedPrefix: string): [string, string] {
+  const slash = scopedPrefix.indexOf('/');
+  return [scopedPrefix.slice(0, slash), scopedPrefix.slice(slash + 1)];
 }

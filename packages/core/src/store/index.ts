@@ -14,6 +14,7 @@ export {
   type RecipientStates,
   recipientStates,
 } from './recipient-state.js';
+export type { CreateStore, StoreContext } from './store-package.js';
 export type * from './types.js';
 export { FOLDERS } from './types.js';
 
