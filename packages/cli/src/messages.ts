@@ -101,10 +101,7 @@ export function messageJson(message: StoredMessage, redact: Redact): MessageJson
   };
 }
 
-export function pendingJson(
-  rows: readonly PendingRecipient[],
-  redact: Redact,
-): PendingJson[] {
+export function pendingJson(rows: readonly PendingRecipient[], redact: Redact): PendingJson[] {
   return rows.map((row) => ({
     id: row.id,
     subject: row.subject,
@@ -185,4 +182,9 @@ export function printPassReport(out: Output, report: PassReportJson): void {
     report.pending,
     `still queued (${report.pending.length} recipient${report.pending.length === 1 ? '' : 's'}):`,
   );
+}
+
+/** The store as output names it: the embedded store's file, or the store package the profile names. */
+export function storeLabel(profile: Profile): string {
+  return profile.store.kind === 'sqlite' ? profile.store.path : profile.store.spec;
 }

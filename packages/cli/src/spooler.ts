@@ -1,4 +1,11 @@
-import { createSpooler, type LogSink, type Mailbox, openMailbox, type Profile, type Spooler } from '@spool/core';
+import {
+  createSpooler,
+  type LogSink,
+  type Mailbox,
+  openMailbox,
+  type Profile,
+  type Spooler,
+} from '@spool/core';
 import { builtinProviders } from './builtins.js';
 import type { CommandContext } from './context.js';
 import { loadCliProfile } from './host.js';

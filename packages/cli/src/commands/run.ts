@@ -16,6 +16,7 @@ import {
   passReportJson,
   printPassReport,
   redactorOf,
+  storeLabel,
 } from '../messages.js';
 import { openSpooler } from '../spooler.js';
 
@@ -166,12 +167,12 @@ async function runForeground(context: CommandContext): Promise<number> {
       profile: profile.file ?? null,
     });
     const logons = running.now.host.logons().map((handle) => handle.id);
-    logger.info({ port: bound, logons, store: profile.store.path, daemonFile: infoFile }, 'daemon started');
+    logger.info({ port: bound, logons, store: storeLabel(profile), daemonFile: infoFile }, 'daemon started');
     event(
       context,
       'started',
-      `spool: running with ${logons.length === 0 ? 'no logons' : logons.join(', ')}; API on 127.0.0.1:${bound}; store ${profile.store.path}; Ctrl-C to stop`,
-      { logons, store: profile.store.path, pid: process.pid, port: bound },
+      `spool: running with ${logons.length === 0 ? 'no logons' : logons.join(', ')}; API on 127.0.0.1:${bound}; store ${storeLabel(profile)}; Ctrl-C to stop`,
+      { logons, store: storeLabel(profile), pid: process.pid, port: bound },
     );
     const mode = await stopRequested;
     // Clients stop routing here first; requests already in flight still get their answers.

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { SpoolError, type StoreAdmin } from '@spool/core';
 import type { Command } from '../context.js';
 import { CliErrorCode, ExitCode } from '../errors.js';
+import { storeLabel } from '../messages.js';
 import { withMailbox } from '../spooler.js';
 
 const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
@@ -25,9 +26,10 @@ export const storeVacuum: Command = async (context) => {
   const { out, options } = context;
   const result = await withMailbox(context, async (store, profile) => {
     const admin = adminOf(store);
-    const bytesBefore = sizeOf(profile.store.path);
+    const file = storeLabel(profile);
+    const bytesBefore = sizeOf(file);
     await admin.vacuum();
-    return { file: profile.store.path, bytesBefore, bytesAfter: sizeOf(profile.store.path) };
+    return { file, bytesBefore, bytesAfter: sizeOf(file) };
   });
   if (options.json) out.json(result);
   else
@@ -51,7 +53,7 @@ export const storeBackup: Command = async (context) => {
   }
   const result = await withMailbox(context, async (store, profile) => {
     await adminOf(store).backup(file);
-    return { store: profile.store.path, file, bytes: sizeOf(file) };
+    return { store: storeLabel(profile), file, bytes: sizeOf(file) };
   });
   if (options.json) out.json(result);
   else out.line(`${out.style.green('backed up')} ${result.store} to ${result.file} (${result.bytes} bytes)`);

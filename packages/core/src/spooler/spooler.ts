@@ -59,7 +59,7 @@ export interface SpoolerOptions {
   readonly clock?: Clock;
   /** Random source for retry jitter (default Math.random). */
   readonly random?: () => number;
-  /** A store to use instead of the embedded SQLite one at `profile.store.path`. */
+  /** A store to use instead of the one the profile names (`store:`). */
   readonly store?: MessageStore;
   /** Start scheduling at once (default true). `run --once` passes false and calls `runOnce()`. */
   readonly autoStart?: boolean;
@@ -169,6 +169,7 @@ export class Spooler implements AsyncDisposable {
       (await openStore(options.profile, {
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.changePollMs === undefined ? {} : { changePollMs: options.changePollMs }),
+        ...(options.logSink ? { logSink: options.logSink } : {}),
       }));
     let spooler: Spooler | undefined;
     const host = await ProviderHost.start({
