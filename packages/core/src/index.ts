@@ -61,6 +61,7 @@ export {
   type FlushProgress,
   normalizeFolder,
   type PassReport,
+  type ProviderInfo,
   type SentMailDecision,
   type SentMailHook,
   Spooler,

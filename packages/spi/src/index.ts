@@ -1,3 +1,4 @@
+export { ADDRESS_TYPE_PATTERN, isAddressType } from './address-type.js';
 export { defineProvider, type ProviderDefinition, type ProviderImplementation } from './define-provider.js';
 export { isSpoolError, SpiErrorCode, SpoolError, type SpoolErrorOptions } from './errors.js';
 export type { Logger } from './logger.js';

@@ -1,10 +1,10 @@
-import { MANIFEST_KEY, type ProviderManifest } from '@spool/spi';
+import { ADDRESS_TYPE_PATTERN, MANIFEST_KEY, type ProviderManifest } from '@spool/spi';
 import { ErrorCode, spoolError } from '../errors.js';
 import type { ResolvedPackage } from './resolve.js';
 import { isValidRange } from './spi-range.js';
 
-/** The shape every address type must have: `TYPE` in `TYPE:rest`. */
-export const ADDRESS_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** Re-exported for the modules that imported it from here; the rule itself lives in `@spool/spi`. */
+export { ADDRESS_TYPE_PATTERN };
 
 /**
  * Checks a raw `"spool"` manifest value: the manifest, or what is wrong with it. One rule for both callers —

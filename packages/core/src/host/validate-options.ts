@@ -2,6 +2,7 @@ import type { JsonSchema } from '@spool/spi';
 import { ErrorCode, spoolError } from '../errors.js';
 import type { ProviderEntryConfig } from '../profile/profile.js';
 import type { Redactor } from '../util/redact.js';
+import { validateAgainstSchema } from './options-schema.js';
 
 /**
  * Validates one account's merged options against the provider's options schema (JSON Schema 2020-12).
@@ -18,9 +19,7 @@ export async function validateOptions(input: {
   redactor: Redactor;
 }): Promise<void> {
   if (input.schema === undefined) return;
-  const { Validator } = await import('@cfworker/json-schema');
-  const validator = new Validator(input.schema as Record<string, unknown>, '2020-12', false);
-  const result = validator.validate(input.options);
+  const result = await validateAgainstSchema(input.schema, input.options);
   if (result.valid) return;
   // The deepest errors say the most; cfworker lists the wrapping "properties" errors too.
   const leaf = result.errors.filter((e) => e.keyword !== 'properties' && e.keyword !== 'allOf');

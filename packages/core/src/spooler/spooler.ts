@@ -95,6 +95,22 @@ export interface PassReport {
   readonly pending: readonly PendingRecipient[];
 }
 
+/** One provider entry of the profile, as `spooler.providers()` reports it (plain data). */
+export interface ProviderInfo {
+  /** The entry id (`providers[].id`). */
+  readonly id: string;
+  /** The provider spec the profile names (`loopback`, `@acme/spool-provider-x@^2`, `./local`). */
+  readonly spec: string;
+  /** The package it loaded, when it got that far. */
+  readonly package?: { readonly name: string; readonly version: string };
+  /** `active`: initialised and logged on; `failed`: could not load or log on (see `error`); `stopped`: shut down. */
+  readonly status: 'active' | 'failed' | 'stopped';
+  /** Why the entry failed, with its stable code. */
+  readonly error?: SpoolError;
+  /** Its logons (`entry/account`), in profile order, that are not logged off. */
+  readonly logons: readonly string[];
+}
+
 /** One message seen by `watch()`, with the cursor to resume after it. */
 export interface WatchItem {
   readonly message: StoredMessage;
@@ -234,6 +250,20 @@ export class Spooler implements AsyncDisposable {
       this.store.countDue(null),
     ]);
     return { queued, due };
+  }
+
+  /** The profile's provider entries, in profile order: what loaded, what failed and why, their logons. */
+  providers(): ProviderInfo[] {
+    return this.host.entries.map((entry) => ({
+      id: entry.config.id,
+      spec: entry.config.provider,
+      ...(entry.imported
+        ? { package: { name: entry.imported.package.name, version: entry.imported.version } }
+        : {}),
+      status: entry.status,
+      ...(entry.error ? { error: entry.error } : {}),
+      logons: entry.logons.filter((logon) => logon.state !== 'closed').map((logon) => logon.id),
+    }));
   }
 
   /** The status table: the spooler's row first, then one per logon. */
