@@ -14,22 +14,22 @@ export {
   type SkippedVersion,
 } from './choose.js';
 export { InstallErrorCode } from './errors.js';
+export { findInstalledProvider } from './find-installed.js';
 export {
-  detectPackageManager,
-  findInstalledProvider,
-  findProjectDir,
   type InstallablePlan,
-  type InstallMode,
   type InstallOptions,
   type InstallResult,
-  type InstallTarget,
   installProvider,
+} from './install.js';
+export {
+  detectPackageManager,
+  findProjectDir,
+  type InstallMode,
+  type InstallTarget,
   managedProvidersDir,
   type PackageManager,
-  type RemoveOptions,
-  removeProvider,
   resolveInstallTarget,
-} from './install.js';
+} from './install-target.js';
 export {
   type PlanOptions,
   type ProviderInstallPlan,
@@ -48,4 +48,5 @@ export {
   readNpmConfig,
   registryFor,
 } from './registry.js';
+export { type RemoveOptions, removeProvider } from './remove.js';
 export { expandProviderName, type ProviderSpec, parseProviderSpec } from './spec.js';

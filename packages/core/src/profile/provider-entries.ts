@@ -1,0 +1,185 @@
+import { type CallTimeouts, DEFAULT_TIMEOUTS } from '../host/call-runner.js';
+import { parseDuration } from './duration.js';
+import { type InvalidKey, isObject, type Raw } from './profile-checks.js';
+
+/** One account of a provider entry: its name and its own options (merged over the entry's). */
+export interface AccountConfig {
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** One provider entry of the profile, normalised. Entries keep profile order: it is routing order. */
+export interface ProviderEntryConfig {
+  /** Unique id of the entry (`loopback`, `smtp-eu`); logon ids are `<id>/<account>`. */
+  readonly id: string;
+  /** What to load: a package name, a short name (`fax-sim`) or a path relative to the profile. */
+  readonly provider: string;
+  /** Options shared by every account. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The accounts, at least one (`default` when the profile names none). */
+  readonly accounts: readonly AccountConfig[];
+  /** Timeouts for calls into this provider. */
+  readonly timeouts: CallTimeouts;
+  /** Load even when the manifest's SPI range excludes every host version (warns on every start). */
+  readonly ignoreSpiRange: boolean;
+  /** Where the entry is in the profile, for errors: `providers[1]`. */
+  readonly keyPath: string;
+}
+
+/** Entry ids and account names: letters, digits, `.`, `_`, `-`, not starting with punctuation. */
+const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The short name an entry id defaults to: `@spool/provider-fax-sim` → `fax-sim`, `@acme/spool-provider-x` →
+ * `x`, `./vendor/my-provider/` → `my-provider`. Plain string operations: this runs for every entry at start.
+ */
+function shortName(spec: string): string {
+  let name = spec;
+  while (name.endsWith('/') || name.endsWith('\\')) name = name.slice(0, -1);
+  if (name.startsWith('@spool/provider-')) name = name.slice('@spool/provider-'.length);
+  name = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  return name.startsWith('spool-provider-') ? name.slice('spool-provider-'.length) : name;
+}
+
+/** The `providers` section: a list of entries (a bare string is an entry with only `provider`), ids unique. */
+export function normalizeProviders(input: unknown, invalid: InvalidKey): ProviderEntryConfig[] {
+  const providersInput = input ?? [];
+  if (!Array.isArray(providersInput)) {
+    throw invalid(
+      'providers',
+      'must be a list of provider entries',
+      'Write providers as a list: providers: [{ provider: loopback }]',
+    );
+  }
+  const ids = new Set<string>();
+  return providersInput.map((entry, index): ProviderEntryConfig => {
+    const keyPath = `providers[${index}]`;
+    const spec = typeof entry === 'string' ? entry : isObject(entry) ? entry.provider : undefined;
+    if (typeof spec !== 'string' || spec === '') {
+      throw invalid(
+        keyPath,
+        'needs a "provider" (package name, short name, or path)',
+        'Example: - provider: loopback',
+      );
+    }
+    const e: Raw = isObject(entry) ? entry : {};
+    const id = e.id ?? shortName(spec);
+    if (typeof id !== 'string' || !SIMPLE_NAME.test(id)) {
+      throw invalid(
+        `${keyPath}.id`,
+        `must be a simple name (letters, digits, . _ -), got ${JSON.stringify(id)}`,
+        'Give the entry an id like "smtp-eu".',
+      );
+    }
+    if (ids.has(id)) {
+      throw invalid(
+        `${keyPath}.id`,
+        `"${id}" is used by an earlier entry`,
+        'Give each entry a distinct "id" when one provider is listed twice.',
+      );
+    }
+    ids.add(id);
+    const options = e.options ?? {};
+    if (!isObject(options))
+      throw invalid(`${keyPath}.options`, 'must be a mapping', 'Write options as key: value pairs.');
+    const accounts = normalizeAccounts(e.accounts, `${keyPath}.accounts`, invalid);
+    const timeoutsInput = e.timeouts ?? {};
+    if (!isObject(timeoutsInput))
+      throw invalid(
+        `${keyPath}.timeouts`,
+        'must be a mapping',
+        'Example: timeouts: { inactivity: 30s, hardCap: 5m }',
+      );
+    if (e.ignoreSpiRange !== undefined && typeof e.ignoreSpiRange !== 'boolean') {
+      throw invalid(
+        `${keyPath}.ignoreSpiRange`,
+        'must be true or false',
+        'Remove it unless you must load a provider outside its declared SPI range.',
+      );
+    }
+    return {
+      id,
+      provider: spec,
+      options,
+      accounts,
+      timeouts: parseTimeouts(timeoutsInput, `${keyPath}.timeouts`, invalid),
+      ignoreSpiRange: e.ignoreSpiRange === true,
+      keyPath,
+    };
+  });
+}
+
+/**
+ * The durations of an entry's `timeouts` mapping: each a positive duration, the host's default where left
+ * out. Parsed after the entry's other keys are checked, so a profile with several mistakes reports them in
+ * the order it always has.
+ */
+function parseTimeouts(timeoutsInput: Raw, keyPath: string, invalid: InvalidKey): CallTimeouts {
+  const duration = (key: string, fallback: number) => {
+    const value = timeoutsInput[key];
+    if (value === undefined) return fallback;
+    const parsed = parseDuration(value);
+    if (parsed === undefined || parsed <= 0) {
+      throw invalid(
+        `${keyPath}.${key}`,
+        `must be a positive duration, got ${JSON.stringify(value)}`,
+        'Use milliseconds or a string like "30s", "5m".',
+      );
+    }
+    return parsed;
+  };
+  return {
+    inactivityMs: duration('inactivity', DEFAULT_TIMEOUTS.inactivityMs),
+    hardCapMs: duration('hardCap', DEFAULT_TIMEOUTS.hardCapMs),
+  };
+}
+
+/**
+ * An entry's `accounts`: a list of `{ name, …options }` or a mapping of name → options, names unique and
+ * simple. Left out, the entry has one account, `default`, with no options of its own.
+ */
+function normalizeAccounts(input: unknown, keyPath: string, invalid: InvalidKey): AccountConfig[] {
+  if (input === undefined) return [{ name: 'default', options: {} }];
+  const named = Array.isArray(input)
+    ? input.map((item, index) => {
+        if (!isObject(item) || typeof item.name !== 'string') {
+          throw invalid(
+            `${keyPath}[${index}]`,
+            'needs a "name"',
+            'Example: accounts: [{ name: alice, user: alice }]',
+          );
+        }
+        const { name, ...options } = item;
+        return [name, options] as const;
+      })
+    : isObject(input)
+      ? Object.entries(input).map(([name, options]) => {
+          if (options !== null && !isObject(options))
+            throw invalid(
+              `${keyPath}.${name}`,
+              'must be a mapping of options',
+              'Example: accounts: { alice: { user: alice } }',
+            );
+          return [name, options ?? {}] as const;
+        })
+      : undefined;
+  if (!named || named.length === 0) {
+    throw invalid(
+      keyPath,
+      'must name at least one account',
+      'Leave "accounts" out for a single default account.',
+    );
+  }
+  const seen = new Set<string>();
+  return named.map(([name, options]) => {
+    if (!SIMPLE_NAME.test(name) || seen.has(name)) {
+      throw invalid(
+        `${keyPath}.${name}`,
+        'must be a unique simple name',
+        'Use letters, digits, . _ - for account names.',
+      );
+    }
+    seen.add(name);
+    return { name, options: options as Record<string, unknown> };
+  });
+}
