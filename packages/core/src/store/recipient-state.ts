@@ -49,31 +49,34 @@ export function afterUpdate(
   now: number,
 ): RecipientFields | null {
   if (isFinal(current.outcome)) return null;
-  const released = { ...current, leased: false };
   const goesBack = update.outcome === 'retry' || update.outcome === 'reroute';
-  if (messageState === 'cancelled' && goesBack) return { ...released, outcome: 'cancelled' };
+  // One new record per update (this runs for every recipient of every settle): `leased: false` releases it.
+  if (messageState === 'cancelled' && goesBack) return { ...current, leased: false, outcome: 'cancelled' };
   switch (update.outcome) {
     case 'delivered':
     case 'failed':
       return {
-        ...released,
+        ...current,
+        leased: false,
         outcome: update.outcome,
         responsibility: true,
         attempts: current.attempts + 1,
         lastError: update.error ?? null,
       };
     case 'cancelled':
-      return { ...released, outcome: 'cancelled' };
+      return { ...current, leased: false, outcome: 'cancelled' };
     case 'retry':
       return {
-        ...released,
+        ...current,
+        leased: false,
         nextAttemptAt: now + Math.max(0, update.delayMs),
         attempts: current.attempts + (update.countAttempt ? 1 : 0),
         lastError: update.error ?? null,
       };
     case 'reroute':
       return {
-        ...released,
+        ...current,
+        leased: false,
         route: null,
         tried: [...current.tried, update.tried],
         lastError: update.error ?? null,

@@ -6,8 +6,8 @@ import type { MessageMeta, Row } from './rows.js';
 const JUST_QUEUED_MAX = 1024;
 const JUST_QUEUED_MAX_CHARS = 4 * 1024 * 1024;
 
-/** The message row (with its body's text and HTML) as the store writes it for a new message. */
-export function toRow(message: NewMessage, cursor: number, body: number): Row {
+/** The `meta` column of a new message: what the store keeps as JSON rather than in columns of its own. */
+export function metaJson(message: NewMessage): string {
   const meta: MessageMeta = {
     properties: { ...message.properties },
     reports: message.reports,
@@ -24,6 +24,11 @@ export function toRow(message: NewMessage, cursor: number, body: number): Row {
           })),
         }),
   };
+  return JSON.stringify(meta);
+}
+
+/** The message row (with its body's text and HTML) as the store writes it for a new message. */
+export function toRow(message: NewMessage, cursor: number, body: number, meta: string): Row {
   return {
     id: message.id,
     folder: message.folder,
@@ -37,7 +42,7 @@ export function toRow(message: NewMessage, cursor: number, body: number): Row {
     finished_at: null,
     cursor,
     body,
-    meta: JSON.stringify(meta),
+    meta,
     text: message.text,
     html: message.html,
   };

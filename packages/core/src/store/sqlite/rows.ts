@@ -46,6 +46,10 @@ export function toRecipient(r: Row): StoredRecipient {
   };
 }
 
+/** The recipient columns {@link toFields} reads: select these alone where the rest of the row is not needed. */
+export const FIELD_COLUMNS =
+  'outcome, route, tried, responsibility, attempts, next_attempt_at, last_error, lease_owner, lease_expires';
+
 /** A recipient row as the state machine sees it; `now` decides whether its lease is still held. */
 export function toFields(r: Row, now: number): RecipientFields {
   return {
@@ -57,6 +61,20 @@ export function toFields(r: Row, now: number): RecipientFields {
     nextAttemptAt: Number(r.next_attempt_at),
     lastError: r.last_error === null ? null : String(r.last_error),
     leased: r.lease_owner !== null && Number(r.lease_expires) >= now,
+  };
+}
+
+/** The state-machine fields of a recipient record this instance holds leased (a claimed copy). */
+export function leasedFields(r: StoredRecipient): RecipientFields {
+  return {
+    outcome: r.outcome,
+    route: r.route,
+    tried: r.tried,
+    responsibility: r.responsibility,
+    attempts: r.attempts,
+    nextAttemptAt: r.nextAttemptAt,
+    lastError: r.lastError,
+    leased: true,
   };
 }
 
@@ -74,10 +92,41 @@ export function withFields(recipient: StoredRecipient, fields: RecipientFields):
   };
 }
 
+/** The columns writeRecipient may set, in SET-list order; bit `i` of a mask stands for `COLUMNS[i]`. */
+const RECIPIENT_COLUMNS = [
+  'outcome',
+  'route',
+  'tried',
+  'responsibility',
+  'attempts',
+  'next_attempt_at',
+  'last_error',
+] as const;
+const RELEASE_LEASE = 1 << RECIPIENT_COLUMNS.length;
+
+/**
+ * The UPDATE for one set of changed columns, built once per mask and kept: settles and routing write one
+ * recipient at a time, and building the statement text each time was a measurable share of a drain's
+ * allocations (and of the statement cache's lookups by a freshly built string).
+ */
+const updateText = new Map<number, string>();
+function updateFor(mask: number, guarded: boolean): string {
+  const key = guarded ? -mask : mask;
+  let text = updateText.get(key);
+  if (text === undefined) {
+    const set = RECIPIENT_COLUMNS.filter((_, i) => mask & (1 << i)).map((column) => `${column} = ?`);
+    if (mask & RELEASE_LEASE) set.push('lease_owner = NULL', 'lease_expires = NULL');
+    text = `UPDATE recipients SET ${set.join(', ')} WHERE message = ? AND idx = ?${guarded ? " AND lease_owner = ? AND outcome = 'pending'" : ''}`;
+    updateText.set(key, text);
+  }
+  return text;
+}
+
 /**
  * Writes what the state machine changed, and only that: a SET list of the changed columns (an UPDATE that
  * names an indexed column rewrites its index entries even when the value is the same). A recipient that is
- * no longer leased loses its lease columns.
+ * no longer leased loses its lease columns. With `leasedBy`, returns false (and writes nothing) when that
+ * owner no longer holds the recipient's lease (the caller's `before` came from its claim).
  */
 export function writeRecipient(
   sql: Sql,
@@ -85,27 +134,24 @@ export function writeRecipient(
   index: number,
   before: RecipientFields,
   after: RecipientFields,
-): void {
-  const columns: string[] = [];
+  leasedBy?: string,
+): boolean {
   const values: SQLInputValue[] = [];
-  const set = (column: string, value: SQLInputValue) => {
-    columns.push(`${column} = ?`);
-    values.push(value);
-  };
-  if (after.outcome !== before.outcome) set('outcome', after.outcome);
-  if (after.route !== before.route) set('route', after.route);
-  if (after.tried.length !== before.tried.length) set('tried', JSON.stringify(after.tried));
-  if (after.responsibility !== before.responsibility) set('responsibility', after.responsibility ? 1 : 0);
-  if (after.attempts !== before.attempts) set('attempts', after.attempts);
-  if (after.nextAttemptAt !== before.nextAttemptAt) set('next_attempt_at', after.nextAttemptAt);
-  if (after.lastError !== before.lastError) set('last_error', after.lastError);
-  if (!after.leased) columns.push('lease_owner = NULL', 'lease_expires = NULL');
-  if (columns.length === 0) return;
-  sql(`UPDATE recipients SET ${columns.join(', ')} WHERE message = ? AND idx = ?`).run(
-    ...values,
-    message,
-    index,
-  );
+  let mask = 0;
+  if (after.outcome !== before.outcome) (mask |= 1), values.push(after.outcome);
+  if (after.route !== before.route) (mask |= 2), values.push(after.route);
+  if (after.tried.length !== before.tried.length) (mask |= 4), values.push(JSON.stringify(after.tried));
+  if (after.responsibility !== before.responsibility) (mask |= 8), values.push(after.responsibility ? 1 : 0);
+  if (after.attempts !== before.attempts) (mask |= 16), values.push(after.attempts);
+  if (after.nextAttemptAt !== before.nextAttemptAt) (mask |= 32), values.push(after.nextAttemptAt);
+  if (after.lastError !== before.lastError) (mask |= 64), values.push(after.lastError);
+  if (!after.leased) mask |= RELEASE_LEASE;
+  if (mask === 0) return true;
+  const guarded = leasedBy !== undefined;
+  const result = guarded
+    ? sql(updateFor(mask, true)).run(...values, message, index, leasedBy)
+    : sql(updateFor(mask, false)).run(...values, message, index);
+  return !guarded || Number(result.changes) === 1;
 }
 
 /** The recipients of a received message, kept in its meta (see {@link MessageMeta.recipients}). */

@@ -9,6 +9,7 @@ import {
   afterUpdate,
   assertCancellable,
   assertFileable,
+  isFinal,
   messageAfter,
   messageNotFound,
 } from '../recipient-state.js';
@@ -22,19 +23,23 @@ import type {
   NewMessage,
   OpenPreprocessRun,
   PendingRecipient,
+  RecipientUpdate,
   RetentionRule,
   RouteDecision,
   SearchQuery,
   Settlement,
   SettleResult,
   StoredMessage,
+  StoredRecipient,
   UnroutedRecipient,
 } from '../types.js';
 import { DataVersionFeed } from './change-feed.js';
 import { GroupCommit } from './group-commit.js';
 import { closeOwner, isGoneOwner, openOwner } from './owners.js';
-import { JustQueued, runIdTag, toRow } from './row-cache.js';
+import { JustQueued, metaJson, runIdTag, toRow } from './row-cache.js';
 import {
+  FIELD_COLUMNS,
+  leasedFields,
   loadMessage,
   loadMessages,
   MESSAGE_WITH_BODY,
@@ -49,10 +54,17 @@ import { migrate } from './schema.js';
 /** Hand-offs in flight whose message this store keeps (see #inFlight); more than any route's maxInFlight needs. */
 const IN_FLIGHT_MAX = 4096;
 
-/** A hand-off in flight: the message as claimed (its content does not change while queued) and its body id. */
+/**
+ * A hand-off in flight: the message as claimed without its content (text, HTML and attachments are read back
+ * when it finishes), its body id, and how many routes hold it. Keeping the content here too made every
+ * claimed body outlive V8's young generation during a drain (+15–20 MB peak RSS on 10,000 messages,
+ * measured): the provider has the content while it needs it; the store needs only the envelope and the
+ * recipients to settle without reading them back.
+ */
 interface InFlight {
   readonly message: StoredMessage;
   readonly body: number;
+  readonly hasAttachments: boolean;
   claims: number;
 }
 
@@ -232,26 +244,27 @@ export class SqliteStore implements MessageStore {
         this.#sql('INSERT INTO bodies (text, html) VALUES (?, ?)').run(message.text, message.html)
           .lastInsertRowid,
       );
-    const row = toRow(message, cursor, body);
+    const meta = metaJson(message);
     this.#sql(
       `INSERT INTO messages (id, folder, state, message_id, idempotency_key, from_addr, subject, message_class, submitted_at, cursor, body, meta)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
-      row.id!,
-      row.folder!,
-      row.state!,
-      row.message_id!,
-      row.idempotency_key!,
-      row.from_addr!,
-      row.subject!,
-      row.message_class!,
-      row.submitted_at!,
+      message.id,
+      message.folder,
+      message.state,
+      message.messageId,
+      message.idempotencyKey,
+      message.from,
+      message.subject,
+      message.messageClass,
+      message.submittedAt,
       cursor,
       body,
-      row.meta!,
+      meta,
     );
     if (queued) {
-      this.#justQueued.keep(row);
+      // Only a queued message's row is kept (for its claim); a received one is written and forgotten.
+      this.#justQueued.keep(toRow(message, cursor, body, meta));
       const insertRecipient = this.#sql(
         `INSERT INTO recipients (message, idx, address, address_type, value, type, route, outcome, next_attempt_at, submitted_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
@@ -312,7 +325,7 @@ export class SqliteStore implements MessageStore {
     if (decisions.length === 0) return Promise.resolve({ finished: [] });
     return this.#group.write(() => {
       const now = this.#now();
-      const read = this.#sql('SELECT * FROM recipients WHERE message = ? AND idx = ?');
+      const read = this.#sql(`SELECT ${FIELD_COLUMNS} FROM recipients WHERE message = ? AND idx = ?`);
       const failedIn = new Set<string>();
       for (const decision of decisions) {
         const row = read.get(decision.messageId, decision.index) as Row | undefined;
@@ -409,6 +422,17 @@ export class SqliteStore implements MessageStore {
     });
   }
 
+  /** The claimed envelope with its content read back: the body by its id, and attachments if it has any. */
+  #withContent(claimed: InFlight): StoredMessage {
+    const body = this.#sql('SELECT text, html FROM bodies WHERE id = ?').get(claimed.body) as
+      | { text: string | null; html: string | null }
+      | undefined;
+    const attachments = claimed.hasAttachments
+      ? (loadMessage(this.#sql, claimed.message.id)?.attachments ?? [])
+      : [];
+    return { ...claimed.message, text: body?.text ?? null, html: body?.html ?? null, attachments };
+  }
+
   #readRow(id: string): Row | undefined {
     return this.#sql(`${MESSAGE_WITH_BODY} WHERE m.id = ?`).get(id) as Row | undefined;
   }
@@ -419,7 +443,12 @@ export class SqliteStore implements MessageStore {
     if (known) known.claims += 1;
     else {
       if (this.#inFlight.size >= IN_FLIGHT_MAX) this.#inFlight.delete(this.#inFlight.keys().next().value!);
-      this.#inFlight.set(message.id, { message, body, claims: 1 });
+      this.#inFlight.set(message.id, {
+        message: { ...message, text: null, html: null, attachments: [] },
+        body,
+        hasAttachments: message.attachments.length > 0,
+        claims: 1,
+      });
     }
     if (this.#handedOff.size >= IN_FLIGHT_MAX) this.#handedOff.delete(this.#handedOff.keys().next().value!);
     this.#handedOff.set(message.messageId, body);
@@ -444,20 +473,10 @@ export class SqliteStore implements MessageStore {
       const state = this.#stateOf(messageId);
       if (state === undefined) return { finished: null, disposed: false }; // deleted meanwhile
       const now = this.#now();
-      const rows = this.#sql('SELECT * FROM recipients WHERE message = ? ORDER BY idx').all(
-        messageId,
-      ) as Row[];
-      const updates = new Map(settlement.updates.map((u) => [u.index, u]));
-      const recipients = rows.map((row) => {
-        const recipient = toRecipient(row);
-        const update = updates.get(recipient.index);
-        if (!update) return recipient;
-        const before = toFields(row, now);
-        const after = afterUpdate(before, update, state, now);
-        if (!after) return recipient;
-        writeRecipient(this.#sql, messageId, recipient.index, before, after);
-        return withFields(recipient, after);
-      });
+      const recipients =
+        (claimed && state === 'queued'
+          ? this.#settleFromClaim(claimed.message, settlement.updates, now)
+          : undefined) ?? this.#settleFromRows(messageId, settlement.updates, state, now);
       const next = messageAfter(
         state,
         recipients.map((r) => r.outcome),
@@ -466,8 +485,8 @@ export class SqliteStore implements MessageStore {
         if (state === 'cancelled' && next.ended) this.#stampCancelledEnd(messageId, now);
         return { finished: null, disposed: false };
       }
-      // The claimed copy has the right content (it does not change while queued): only the outcomes are new.
-      const base = claimed?.message ?? loadMessage(this.#sql, messageId)!;
+      // The claimed envelope is right (it does not change while queued): only the outcomes are new.
+      const base = claimed ? this.#withContent(claimed) : loadMessage(this.#sql, messageId)!;
       const finished: StoredMessage = { ...base, state: 'finished', recipients };
       const plan = settlement.ifFinished;
       if (!plan || (plan.unlessFailed && recipients.some((r) => r.outcome === 'failed'))) {
@@ -477,6 +496,64 @@ export class SqliteStore implements MessageStore {
       }
       this.#finishNow(messageId, plan.disposition, [], now);
       return { finished, disposed: true };
+    });
+  }
+
+  /**
+   * The common settle without reading the recipients back: this instance's claimed copy is their current
+   * state when every recipient the settle does not update was already final at claim time (final outcomes
+   * never change) and the ones it updates are still leased by this instance (nobody else writes them then).
+   * Returns the recipients after the updates, or undefined when the copy cannot be trusted: then the updates
+   * not yet written are applied from the rows (#settleFromRows).
+   */
+  #settleFromClaim(
+    message: StoredMessage,
+    updates: readonly RecipientUpdate[],
+    now: number,
+  ): StoredRecipient[] | undefined {
+    // Most settles update one or two recipients: a scan is cheaper than a Map then; a large fan-out gets one.
+    const byIndex = updates.length > 8 ? new Map(updates.map((u) => [u.index, u])) : undefined;
+    const updateOf = (index: number) =>
+      byIndex ? byIndex.get(index) : updates.find((u) => u.index === index);
+    for (const r of message.recipients) if (!isFinal(r.outcome) && !updateOf(r.index)) return undefined;
+    const recipients: StoredRecipient[] = [];
+    for (const recipient of message.recipients) {
+      const update = updateOf(recipient.index);
+      const before = update && leasedFields(recipient);
+      const after = update && afterUpdate(before!, update, 'queued', now);
+      if (!after) {
+        recipients.push(recipient);
+        continue;
+      }
+      if (!writeRecipient(this.#sql, message.id, recipient.index, before!, after, this.#owner)) {
+        // The lease was lost (it expired and another instance took the recipient): settle what is left
+        // against the rows, as any other settle.
+        const left = updates.filter((u) => u.index >= recipient.index);
+        return this.#settleFromRows(message.id, left, 'queued', now);
+      }
+      recipients.push(withFields(recipient, after));
+    }
+    return recipients;
+  }
+
+  /** Applies recipient updates through the state machine to the recipients as stored; returns them all. */
+  #settleFromRows(
+    messageId: string,
+    updates: readonly RecipientUpdate[],
+    state: MessageState,
+    now: number,
+  ): StoredRecipient[] {
+    const rows = this.#sql('SELECT * FROM recipients WHERE message = ? ORDER BY idx').all(messageId) as Row[];
+    const byIndex = new Map(updates.map((u) => [u.index, u]));
+    return rows.map((row) => {
+      const recipient = toRecipient(row);
+      const update = byIndex.get(recipient.index);
+      if (!update) return recipient;
+      const before = toFields(row, now);
+      const after = afterUpdate(before, update, state, now);
+      if (!after) return recipient;
+      writeRecipient(this.#sql, messageId, recipient.index, before, after);
+      return withFields(recipient, after);
     });
   }
 
