@@ -30,7 +30,7 @@ export {
 } from './host/logon-shape.js';
 export { parseManifest, readManifest } from './host/manifest.js';
 export { negotiateSpiVersion } from './host/negotiate.js';
-export { type SchemaError, validateAgainstSchema } from './host/options-schema.js';
+export { checkSchema, type SchemaError, validateAgainstSchema } from './host/options-schema.js';
 export { isRecipientOutcome, RECIPIENT_OUTCOME_STATUSES } from './host/outcome-set.js';
 export {
   type EntryState,

@@ -28,7 +28,7 @@ export type HarnessOptions = ProviderTarget & {
 
 /** A provider running inside a real spooler on a temporary store and profile folder. */
 export interface Harness extends AsyncDisposable {
-  /** The spooler (`@spool/core`), with its real store, host and status table. */
+  /** The spooler (`@spool/core`) on its real store; use its public API (`providers()`, `status()`, …). */
   readonly spooler: Spooler;
   /** The temporary profile folder (store, provider data dirs). Removed by `dispose()`. */
   readonly dir: string;
@@ -101,7 +101,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     throw error;
   }
   // A provider that failed to load or log on is recorded, not thrown, by the host: surface it here.
-  const failed = spooler.host.entries.find((entry) => entry.status === 'failed');
+  const failed = spooler.providers().find((entry) => entry.status === 'failed');
   if (failed?.error) {
     await spooler.stop({ mode: 'hurry' }).catch(() => {});
     await rm(dir, { recursive: true, force: true });

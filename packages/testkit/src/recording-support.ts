@@ -1,4 +1,4 @@
-import { Activity, LogonSupport, Redactor, StatusTable } from '@spool/core';
+import { Activity, LogonSupport, Redactor, StatusTable } from '@spool/core/internal';
 import type { Logger, Preprocessor, StatusRowPatch } from '@spool/spi';
 
 /** A support call the provider made after its logon was logged off. */
@@ -9,7 +9,7 @@ export interface LateCall {
 }
 
 /**
- * The host's own support object (`LogonSupport` from `@spool/core`, so the rules are the host's:
+ * The host's own support object (`LogonSupport` from `@spool/core/internal`, so the rules are the host's:
  * `SPOOL_E_SUPPORT_INVALID` after logoff, `SPOOL_E_CANCELLED` from `spoolerYield` on an aborted signal,
  * preprocessors only during logon), recording what the provider did with it so the conformance suite can
  * check the provider's side of the contract directly.

@@ -2,17 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  checkProviderObject,
-  HOST_SPI_VERSIONS,
-  HOST_VERSION,
-  type ImportedProvider,
-  importProvider,
-  type Logger,
-  type ProviderMeta,
-  type TransportProvider,
-  type XPProviderInit,
-} from '@spool/core';
+import { HOST_SPI_VERSIONS, HOST_VERSION } from '@spool/core';
+import { checkProviderObject, type ImportedProvider, importProvider } from '@spool/core/internal';
+import type { Logger, ProviderMeta, TransportProvider, XPProviderInit } from '@spool/spi';
 import { usageError } from './errors.js';
 
 /**
