@@ -24,6 +24,45 @@ export const leases: CaseGroup = {
       },
     },
     {
+      name: 'an instance that lost its lease settles late: a final outcome stays, and a retry is not counted twice',
+      async run(t) {
+        const a = await t.open();
+        const b = await t.open();
+        const [m1, m2] = await insertAll(a, [
+          outbound(t, { routes: ['r1'] }),
+          outbound(t, { routes: ['r1'] }),
+        ]);
+        assert.equal((await claim(a, 'r1', 10, 1000)).length, 2);
+        t.clock.advance(1001);
+        assert.equal(await b.releaseExpiredLeases(), 2);
+        assert.equal((await claim(b, 'r1', 10, 1000)).length, 2, 'B took both over');
+        await b.settle({ messageId: m1!.id, route: 'r1', updates: [{ index: 0, outcome: 'delivered' }] });
+        await b.settle({
+          messageId: m2!.id,
+          route: 'r1',
+          updates: [{ index: 0, outcome: 'retry', delayMs: 60_000, countAttempt: true }],
+        });
+        // A's hand-offs come back late (it was hung): the store must not trust A's claimed copies.
+        await a.settle({
+          messageId: m1!.id,
+          route: 'r1',
+          updates: [{ index: 0, outcome: 'failed', error: 'late' }],
+        });
+        await a.settle({
+          messageId: m2!.id,
+          route: 'r1',
+          updates: [{ index: 0, outcome: 'retry', delayMs: 60_000, countAttempt: true }],
+        });
+        const first = (await b.get(m1!.id))!;
+        assert.equal(first.recipients[0]!.outcome, 'delivered', "B's delivery stands");
+        assert.equal(first.state, 'finished');
+        const second = (await b.get(m2!.id))!.recipients[0]!;
+        assert.equal(second.outcome, 'pending');
+        // Each settle of a retry counts one attempt; what matters is that A's stale copy is not the base.
+        assert.equal(second.attempts, 2, 'two settles, two attempts: none lost, none from a stale copy');
+      },
+    },
+    {
       name: 'renewLeases extends the leases of its own instance, and only those',
       async run(t) {
         const a = await t.open();
