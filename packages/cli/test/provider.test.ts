@@ -12,7 +12,7 @@ describe('spool provider list and spool status', () => {
     const [header, row] = text.stdout.trim().split('\n');
     expect(header).toMatch(/^ID\s+PACKAGE\s+VERSION\s+SOURCE\s+SPI\s+TYPES\s+STATE\s+PATH$/);
     expect(row).toMatch(
-      /^loopback\s+@spool\/provider-loopback\s+\S+\s+builtin\s+1\.0\.0\s+LOOP\s+active\s+\//,
+      /^loopback\s+@spool\/provider-loopback\s+\S+\s+builtin\s+1\.1\.0\s+LOOP\s+active\s+\//,
     );
 
     const json = JSON.parse(spool(['provider', 'list', '--json'], dir).stdout);
@@ -23,7 +23,7 @@ describe('spool provider list and spool status', () => {
         name: '@spool/provider-loopback',
         source: 'builtin',
         spiRange: '^1.0.0',
-        spiVersion: '1.0.0',
+        spiVersion: '1.1.0', // ^1.0.0 negotiates the newest 1.x this host implements
         addressTypes: ['LOOP'],
         state: 'active',
         error: null,
@@ -54,7 +54,7 @@ describe('spool provider list and spool status', () => {
     spool(['init'], dir);
     const text = spool(['status'], dir);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^loopback\/default\s+@spool\/provider-loopback@\S+\s+1\.0\.0\s+available/m);
+    expect(text.stdout).toMatch(/^loopback\/default\s+@spool\/provider-loopback@\S+\s+1\.1\.0\s+available/m);
 
     const json = JSON.parse(spool(['status', '--json'], dir).stdout);
     expect(json.daemon).toBeNull();
@@ -64,7 +64,7 @@ describe('spool provider list and spool status', () => {
       kind: 'logon',
       available: true,
       failure: false,
-      spiVersion: '1.0.0',
+      spiVersion: '1.1.0',
       provider: { name: '@spool/provider-loopback' },
     });
   });
@@ -108,7 +108,7 @@ describe('spool provider link', () => {
       provider: './vendor/good-provider',
       name: 'spool-provider-good-cli',
       version: '1.2.3',
-      spiVersion: '1.0.0',
+      spiVersion: '1.1.0',
       addressTypes: ['GOOD'],
       loaded: true,
     });

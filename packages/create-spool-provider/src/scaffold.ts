@@ -2,14 +2,18 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { SPI_VERSION, SpoolError } from '@spool/spi';
+// @spool/spi is a regular dependency of the scaffolder (not a dev one): it runs here at scaffold time for
+// SpoolError and the address-type rule, and it is small and dependency-free. The package it writes needs
+// @spool/spi too (as a dev dependency), so installing the scaffolder fetches nothing a provider author lacks.
+// isAddressType needs @spool/spi 1.1; `workspace:^` is published as `^` of the version released alongside.
+import { isAddressType, SpoolError } from '@spool/spi';
 import { files, type TemplateInput } from './templates.js';
 
 /** The error codes of the scaffolder: stable strings, like every spool code. */
 export const CreateErrorCode = {
   /** The package name is not a valid npm name. */
   BAD_NAME: 'SPOOL_E_CREATE_BAD_NAME',
-  /** The address type is not `[A-Za-z][A-Za-z0-9-]*`. */
+  /** The address type is not one (`isAddressType()` of `@spool/spi`: a letter, then letters, digits, dashes). */
   BAD_ADDRESS_TYPE: 'SPOOL_E_CREATE_BAD_ADDRESS_TYPE',
   /** The target folder exists and is not empty. */
   DIR_NOT_EMPTY: 'SPOOL_E_CREATE_DIR_NOT_EMPTY',
@@ -38,14 +42,21 @@ export interface ScaffoldResult {
   readonly dir: string;
   readonly packageName: string;
   readonly addressType: string;
-  /** The manifest's SPI range (`^MAJOR.MINOR.0` of the current SPI). */
+  /** The manifest's SPI range: `^MAJOR.MINOR.0` of the oldest SPI whose additions the templates use. */
   readonly spiRange: string;
   /** The files written, relative to `dir`. */
   readonly files: readonly string[];
 }
 
 const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
-const ADDRESS_TYPE = /^[A-Za-z][A-Za-z0-9-]*$/;
+
+/**
+ * The oldest SPI version whose additions the generated provider uses; its manifest declares `^` of it. The
+ * templates use nothing SPI 1.1 added (`isAddressType` is for code that reads address types it did not write,
+ * and a scaffolded provider claims one fixed type), so they stay `^1.0.0` and load on every 1.x host. Raise
+ * this only together with a template that uses a newer addition: a higher minimum strands older hosts.
+ */
+const TEMPLATE_SPI_VERSION = '1.0.0';
 
 /** `folder` → `spool-provider-folder`; names that already say what they are stay as they are. */
 export function packageNameFor(name: string): string {
@@ -95,7 +106,7 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
   }
   const bare = packageName.replace(/^@[^/]+\//, '');
   const addressType = (options.addressType ?? bare.replace(/^spool-provider-/, '')).toUpperCase();
-  if (!ADDRESS_TYPE.test(addressType)) {
+  if (!isAddressType(addressType)) {
     throw new SpoolError(CreateErrorCode.BAD_ADDRESS_TYPE, `"${addressType}" is not an address type`, {
       hint: 'Address types are letters, digits and dashes, starting with a letter (e.g. FOLDER); pass --address-type.',
       details: { addressType },
@@ -116,7 +127,7 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldResult
     description:
       options.description ??
       `A spool transport provider for ${addressType}: addresses (writes messages to a folder).`,
-    spiRange: spiRangeOf(SPI_VERSION),
+    spiRange: spiRangeOf(TEMPLATE_SPI_VERSION),
     versions: {
       spi: rangeOf('@spool/spi'),
       testkit: rangeOf('@spool/testkit'),

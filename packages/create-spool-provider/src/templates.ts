@@ -14,7 +14,7 @@ export interface TemplateInput {
   readonly displayName: string;
   /** One-line package description. */
   readonly description: string;
-  /** The manifest's SPI range, `^MAJOR.MINOR.0` of the SPI the scaffolder was built against. */
+  /** The manifest's SPI range, `^MAJOR.MINOR.0` of the oldest SPI whose additions the templates use. */
   readonly spiRange: string;
   /** The devDependency ranges of the spool packages and tools. */
   readonly versions: Readonly<

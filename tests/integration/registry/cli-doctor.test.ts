@@ -126,7 +126,7 @@ describe('spool provider doctor', { timeout: 60_000 }, () => {
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toMatch(/^loopback {2}@spool\/provider-loopback@\S+ {2}active$/m);
     expect(result.stdout).toMatch(/^ {2}from {6}builtin \//m);
-    expect(result.stdout).toContain('  SPI       ^1.0.0 → 1.0.0');
+    expect(result.stdout).toContain('  SPI       ^1.0.0 → 1.1.0');
     expect(result.stdout).toMatch(/no problems found in .*spool\.config\.json/);
   });
 });
@@ -140,7 +140,7 @@ describe('spool provider info', { timeout: 60_000 }, () => {
       inProfile: false,
       name: '@spool/provider-fax-sim',
       source: 'builtin',
-      spiVersion: '1.0.0',
+      spiVersion: '1.1.0',
       manifestAddressTypes: ['FAX'],
       accounts: [],
       state: 'active',

@@ -96,7 +96,7 @@ describe('spool provider add, as a process, against a real registry', { timeout:
     const added = await spoolIn(dir, ['provider', 'add', 'fixture']);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain('spool-provider-fixture: chose 1.1.0');
-    expect(added.stdout).toContain('skipped 2.0.0 needs SPI ^2.0.0 but this host implements 1.0.0');
+    expect(added.stdout).toContain('skipped 2.0.0 needs SPI ^2.0.0 but this host implements 1.0.0, 1.1.0');
     expect(added.stdout).toMatch(
       /installed spool-provider-fixture@1\.1\.0 into .*\.spool\/providers \(managed, npm/,
     );
@@ -138,7 +138,7 @@ describe('spool provider add, as a process, against a real registry', { timeout:
       version: '1.1.0',
       source: 'managed',
       spiRange: '^1.0.0',
-      spiVersion: '1.0.0',
+      spiVersion: '1.1.0',
       addressTypes: ['FIX'],
       accounts: [{ name: 'default', options: { dir: outDir } }],
       state: 'active',
@@ -159,7 +159,7 @@ describe('spool provider add, as a process, against a real registry', { timeout:
           id: 'fixture',
           source: 'managed',
           version: '1.1.0',
-          spiVersion: '1.0.0',
+          spiVersion: '1.1.0',
           logons: [{ id: 'fixture/default', claims: [{ addressType: 'FIX', reach: 'first', after: [] }] }],
         },
       ],
@@ -170,7 +170,7 @@ describe('spool provider add, as a process, against a real registry', { timeout:
     expect(update.stdout).toContain(
       'fixture (spool-provider-fixture): 1.1.0 is the newest version this host accepts',
     );
-    expect(update.stdout).toContain('held back 2.0.0 needs SPI ^2.0.0 but this host implements 1.0.0');
+    expect(update.stdout).toContain('held back 2.0.0 needs SPI ^2.0.0 but this host implements 1.0.0, 1.1.0');
     expect(update.stdout).toMatch(/^loopback \(@spool\/provider-loopback\): built into @spool\/cli/m);
 
     const removed = await spoolIn(dir, ['provider', 'remove', 'fixture', '--json']);

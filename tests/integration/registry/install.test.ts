@@ -83,13 +83,13 @@ describe('planning from registry metadata', () => {
       cwd: await newDir('plan'),
       env: registry.env(),
     });
-    expect(plan).toMatchObject({ name: 'spool-provider-fixture', version: '1.1.0', negotiatedSpi: '1.0.0' });
+    expect(plan).toMatchObject({ name: 'spool-provider-fixture', version: '1.1.0', negotiatedSpi: '1.1.0' });
     expect(plan.registry).toBe(registry.url);
     expect(plan.skipped).toEqual([
       expect.objectContaining({
         version: '2.0.0',
         spi: '^2.0.0',
-        reason: '2.0.0 needs SPI ^2.0.0 but this host implements 1.0.0',
+        reason: '2.0.0 needs SPI ^2.0.0 but this host implements 1.0.0, 1.1.0',
       }),
     ]);
   });
@@ -107,7 +107,7 @@ describe('planning from registry metadata', () => {
     expect(message).toContain('spool-provider-fixture');
     expect(message).toContain('"2"');
     expect(message).toContain('2.0.0: SPI ^2.0.0');
-    expect(message).toContain('implements SPI 1.0.0');
+    expect(message).toContain('implements SPI 1.0.0, 1.1.0');
     expect(hint).toContain('spool-provider-fixture@1.1.0');
     expect(hint).toContain('upgrade @spool/cli to a version implementing SPI 2.0.0');
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the registry flush its log

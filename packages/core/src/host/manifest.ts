@@ -1,4 +1,4 @@
-import { ADDRESS_TYPE_PATTERN, MANIFEST_KEY, type ProviderManifest } from '@spool/spi';
+import { ADDRESS_TYPE_PATTERN, isAddressType, MANIFEST_KEY, type ProviderManifest } from '@spool/spi';
 import { ErrorCode, spoolError } from '../errors.js';
 import type { ResolvedPackage } from './resolve.js';
 import { isValidRange } from './spi-range.js';
@@ -19,10 +19,7 @@ export function parseManifest(raw: unknown): ProviderManifest | { readonly probl
   if (typeof spi !== 'string' || !isValidRange(spi)) {
     return { problem: `"spool.spi" must be a semver range, got ${JSON.stringify(spi)}` };
   }
-  if (
-    !Array.isArray(addressTypes) ||
-    !addressTypes.every((t): t is string => typeof t === 'string' && ADDRESS_TYPE_PATTERN.test(t))
-  ) {
+  if (!Array.isArray(addressTypes) || !addressTypes.every(isAddressType)) {
     return {
       problem: `"spool.addressTypes" must be an array of address types like "SMTP", got ${JSON.stringify(addressTypes)}`,
     };

@@ -24,7 +24,8 @@ describe('provider lifecycle (MAPI call order)', () => {
     await host.beginTraffic();
     await host.stop();
     expect(recorded()).toEqual([
-      'init#n spi=1.0.0 entry=rec',
+      // The fixture declares ^1.0.0: the host offers the newest SPI it implements in that range.
+      'init#n spi=1.1.0 entry=rec',
       'logon#n alice',
       'addressTypes alice',
       'logon#n bob',
@@ -108,7 +109,7 @@ describe('provider lifecycle (MAPI call order)', () => {
       kind: 'logon',
       identity: 'spool-provider-good',
       available: true,
-      spiVersion: '1.0.0',
+      spiVersion: '1.1.0', // ^1.0.0 on a host implementing 1.0.0 and 1.1.0
       provider: { name: 'spool-provider-good', version: '1.0.0' },
       outbound: { enabled: false },
     });
