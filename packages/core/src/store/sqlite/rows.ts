@@ -138,13 +138,17 @@ export function writeRecipient(
 ): boolean {
   const values: SQLInputValue[] = [];
   let mask = 0;
-  if (after.outcome !== before.outcome) (mask |= 1), values.push(after.outcome);
-  if (after.route !== before.route) (mask |= 2), values.push(after.route);
-  if (after.tried.length !== before.tried.length) (mask |= 4), values.push(JSON.stringify(after.tried));
-  if (after.responsibility !== before.responsibility) (mask |= 8), values.push(after.responsibility ? 1 : 0);
-  if (after.attempts !== before.attempts) (mask |= 16), values.push(after.attempts);
-  if (after.nextAttemptAt !== before.nextAttemptAt) (mask |= 32), values.push(after.nextAttemptAt);
-  if (after.lastError !== before.lastError) (mask |= 64), values.push(after.lastError);
+  const set = (bit: number, value: SQLInputValue) => {
+    mask |= bit;
+    values.push(value);
+  };
+  if (after.outcome !== before.outcome) set(1, after.outcome);
+  if (after.route !== before.route) set(2, after.route);
+  if (after.tried.length !== before.tried.length) set(4, JSON.stringify(after.tried));
+  if (after.responsibility !== before.responsibility) set(8, after.responsibility ? 1 : 0);
+  if (after.attempts !== before.attempts) set(16, after.attempts);
+  if (after.nextAttemptAt !== before.nextAttemptAt) set(32, after.nextAttemptAt);
+  if (after.lastError !== before.lastError) set(64, after.lastError);
   if (!after.leased) mask |= RELEASE_LEASE;
   if (mask === 0) return true;
   const guarded = leasedBy !== undefined;
