@@ -30,7 +30,7 @@ const message = (i) => ({ from: 'sender@example.com', to: recipients, subject: `
 
 /** The provider through the real spooler and store in a fresh profile directory. */
 async function viaProvider() {
-  const { createSpooler } = await import(pathToFileURL(CORE_DIST).href);
+  const { createSpooler, openEmbeddedStore } = await import(pathToFileURL(CORE_DIST).href);
   const cli = createRequire(join(ROOT, 'packages/cli/package.json'));
   const smtpDir = dirname(cli.resolve('@spool/provider-smtp/package.json'));
   const dir = mkdtempSync(join(tmpdir(), 'spool-bench-smtp-'));
@@ -61,7 +61,9 @@ async function viaProvider() {
     await filler.stop();
 
     const started = performance.now();
-    const spooler = await createSpooler(options);
+    // The profile's embedded store (dir/spool.db), opened here so its commit counter can be read.
+    const store = await openEmbeddedStore(join(dir, 'spool.db'));
+    const spooler = await createSpooler({ ...options, store });
     await new Promise((resolve, reject) => {
       const deadline = Date.now() + 10 * 60_000;
       const check = () => {
@@ -75,7 +77,7 @@ async function viaProvider() {
     });
     const seconds = (performance.now() - started) / 1000;
     const deferred = spooler.status().find((r) => r.id === 'spooler').counters.deferred;
-    const commitsPerMessage = spooler.store.admin.counters().commits / n;
+    const commitsPerMessage = store.admin.counters().commits / n;
     await spooler.stop();
     return { messagesPerSecond: n / seconds, seconds, n, deferred, commitsPerMessage };
   } finally {

@@ -38,6 +38,33 @@ export {
 } from './host/resolve.js';
 export { HOST_SPI_VERSIONS } from './host/spi-versions.js';
 export { LogonSupport, type SupportHost } from './host/support.js';
+export { type ParsedAddress, parseAddress } from './pipeline/address.js';
+export { type CreateSpoolerOptions, createSpooler } from './pipeline/create-spooler.js';
+export type {
+  HandOffReason,
+  HandOffSettled,
+  HandOffStarted,
+  ReceivedEvent,
+  RecipientOutcomeEvent,
+  SpoolerEventMap,
+  SpoolerEventName,
+} from './pipeline/events.js';
+export { normalizeFolder } from './pipeline/folders.js';
+export { newMessageId, rfcMessageId } from './pipeline/ids.js';
+export type { AttachmentInput, SubmitInput } from './pipeline/message-input.js';
+export { buildReports, ORIGINAL_MESSAGE_TYPE } from './pipeline/reports.js';
+export { isExpired, nextAttemptAt } from './pipeline/retry.js';
+export { Spooler } from './pipeline/spooler.js';
+export type {
+  Clock,
+  FlushProgress,
+  PassReport,
+  ProviderInfo,
+  SentMailDecision,
+  SentMailHook,
+  SpoolerOptions,
+  WatchItem,
+} from './pipeline/types.js';
 export { diffProfiles, type ProfileDiff } from './profile/diff.js';
 export { parseDuration } from './profile/duration.js';
 export { type LoadProfileOptions, loadProfile, PROFILE_FILES } from './profile/load-profile.js';
@@ -49,25 +76,6 @@ export {
   type ProviderEntryConfig,
   type RetryPolicy,
 } from './profile/profile.js';
-export { type ParsedAddress, parseAddress } from './spooler/address.js';
-export { newMessageId, rfcMessageId } from './spooler/ids.js';
-export type { AttachmentInput, SubmitInput } from './spooler/message-input.js';
-export { buildReports, ORIGINAL_MESSAGE_TYPE } from './spooler/reports.js';
-export { isExpired, nextAttemptAt } from './spooler/retry.js';
-export {
-  type Clock,
-  type CreateSpoolerOptions,
-  createSpooler,
-  type FlushProgress,
-  normalizeFolder,
-  type PassReport,
-  type ProviderInfo,
-  type SentMailDecision,
-  type SentMailHook,
-  Spooler,
-  type SpoolerOptions,
-  type WatchItem,
-} from './spooler/spooler.js';
 export { type HostRowPatch, type StatusEvent, StatusTable } from './status/status-table.js';
 export {
   type EmbeddedStore,

@@ -49,11 +49,11 @@ export {
   searchDirs,
 } from './host/resolve.js';
 export { LogonSupport, type SupportHost } from './host/support.js';
+export { type ParsedAddress, parseAddress } from './pipeline/address.js';
+export { newMessageId, rfcMessageId } from './pipeline/ids.js';
+export { buildReports, ORIGINAL_MESSAGE_TYPE } from './pipeline/reports.js';
+export { isExpired, nextAttemptAt } from './pipeline/retry.js';
 export { parseDuration } from './profile/duration.js';
-export { type ParsedAddress, parseAddress } from './spooler/address.js';
-export { newMessageId, rfcMessageId } from './spooler/ids.js';
-export { buildReports, ORIGINAL_MESSAGE_TYPE } from './spooler/reports.js';
-export { isExpired, nextAttemptAt } from './spooler/retry.js';
 export { type HostRowPatch, type StatusEvent, StatusTable } from './status/status-table.js';
 export { createLogger } from './util/logger.js';
 export { Redactor } from './util/redact.js';

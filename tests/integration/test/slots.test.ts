@@ -18,6 +18,6 @@ describe("a logon's maxInFlight", () => {
     // removePreprocessInfo takes 30 ms, submitMessage 5 ms: new hand-offs start during earlier removals.
     expect(stats.submitsDuringRemoval).toBeGreaterThan(0);
     // Unsettled hand-offs (a crash repeats at most these) stay bounded: two per slot.
-    expect(spooler.maxInFlight).toBe(4);
+    expect(spooler.maxUnsettled).toBe(4);
   });
 });

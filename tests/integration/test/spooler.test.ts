@@ -277,10 +277,12 @@ describe('the store', () => {
 
   it('backs up online and vacuums', async () => {
     const dir = profileDir();
-    const spooler = await spoolerIn(dir, loopback());
+    // The caller opens the store and keeps its reference; the spooler runs on it (and closes it at stop).
+    const store = await openEmbeddedStore(join(dir, 'spool.db'));
+    const spooler = await spoolerIn(dir, loopback(), { store });
     await spooler.submit({ to: 'LOOP:a', subject: 'b' });
-    await spooler.store.admin!.backup(join(dir, 'backup.db'));
-    await spooler.store.admin!.vacuum();
+    await store.admin!.backup(join(dir, 'backup.db'));
+    await store.admin!.vacuum();
     const copy = await openEmbeddedStore(join(dir, 'backup.db'));
     expect(await copy.list('Outbox')).toHaveLength(1);
     await copy.close();

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Spooler, StoredMessage } from '@spool/core';
 import type { Command, CommandContext } from '../context.js';
-import { DaemonSpooler } from '../daemon/daemon.js';
+import { DaemonSpooler, logonsOf } from '../daemon/daemon.js';
 import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from '../daemon/files.js';
 import { createDaemonLogger } from '../daemon/log.js';
 import { createDaemonServer } from '../daemon/server.js';
@@ -166,7 +166,7 @@ async function runForeground(context: CommandContext): Promise<number> {
       started: started.toISOString(),
       profile: profile.file ?? null,
     });
-    const logons = running.now.host.logons().map((handle) => handle.id);
+    const logons = logonsOf(running.now);
     logger.info({ port: bound, logons, store: storeLabel(profile), daemonFile: infoFile }, 'daemon started');
     event(
       context,

@@ -88,7 +88,7 @@ export class DaemonSpooler {
 
   #attach(spooler: Spooler): () => void {
     const providers = new Map(
-      spooler.host.logons().map((handle) => [handle.id, handle.entry.config.provider]),
+      spooler.providers().flatMap((entry) => entry.logons.map((logon) => [logon, entry.spec] as const)),
     );
     const providerOf = (logon: string) => {
       const row = spooler.status().find((r) => r.id === logon);
@@ -137,7 +137,7 @@ export class DaemonSpooler {
       }
       this.#profile = next;
       this.metrics.observeReload('ok');
-      const logons = this.#spooler.host.logons().map((handle) => handle.id);
+      const logons = logonsOf(this.#spooler);
       this.#logger.info({ logons }, 'reload: done');
       return { ...diff, logons };
     }
@@ -167,7 +167,7 @@ export class DaemonSpooler {
     this.#profile = next;
     this.#detach = this.#attach(spooler);
     this.metrics.observeReload('ok');
-    const logons = spooler.host.logons().map((handle) => handle.id);
+    const logons = logonsOf(spooler);
     this.#logger.info({ logons }, 'reload: done');
     return { ...diff, logons };
   }
@@ -185,4 +185,9 @@ export class DaemonSpooler {
     })();
     return this.#stopped;
   }
+}
+
+/** The logons a spooler runs, in profile order. */
+export function logonsOf(spooler: Spooler): string[] {
+  return spooler.providers().flatMap((entry) => entry.logons);
 }

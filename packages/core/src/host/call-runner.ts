@@ -106,8 +106,15 @@ export class CallRunner {
     this.#hooks = hooks;
   }
 
-  /** Runs `call(signal)` under `spec`; rejects with an attributed SpoolError on failure or timeout. */
-  run<T>(spec: CallSpec, call: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+  /**
+   * Runs `call(signal, spec)` under `spec`; rejects with an attributed SpoolError on failure or timeout.
+   * `spec` is handed back to `call`, so a caller that puts what the call needs on it (the provider port does)
+   * needs no closure per call.
+   */
+  run<T, S extends CallSpec = CallSpec>(
+    spec: S,
+    call: (signal: AbortSignal, spec: S) => T | Promise<T>,
+  ): Promise<T> {
     const { attribution, timeouts } = spec;
     const activity = spec.activity ?? new Activity();
     const controller = new AbortController();
@@ -146,7 +153,7 @@ export class CallRunner {
 
       let pending: Promise<T>;
       try {
-        pending = Promise.resolve(call(controller.signal));
+        pending = Promise.resolve(call(controller.signal, spec));
       } catch (error) {
         pending = Promise.reject(error);
       }

@@ -1,21 +1,16 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Logger, LogoffOptions, ShutdownOptions, TransportLogon, TransportProvider } from '@spool/spi';
-import corePackage from '../../package.json' with { type: 'json' };
+import type { Logger, LogoffOptions, ShutdownOptions } from '@spool/spi';
 import { type Attribution, ErrorCode, formatError, messageOf, SpoolError } from '../errors.js';
 import type { Profile, ProviderEntryConfig } from '../profile/profile.js';
 import { blankRow, StatusTable } from '../status/status-table.js';
 import { createLogger, type LogSink, stderrSink } from '../util/logger.js';
-import { Activity, CallRunner, type CallTimeouts } from './call-runner.js';
-import { checkProviderObject, type ImportedProvider, importProvider } from './load-provider.js';
-import { ADDRESS_TYPE_PATTERN } from './manifest.js';
+import { CallRunner, type CallSpec, type CallTimeouts } from './call-runner.js';
+import { type ImportedProvider, importProvider } from './load-provider.js';
+import { type EntryState, type EntryStatus, LogonHandle } from './logon-handle.js';
 import { newResolveCache, type ResolveCache } from './resolve.js';
 import { HOST_SPI_VERSIONS } from './spi-versions.js';
-import { LogonSupport } from './support.js';
-import { validateOptions } from './validate-options.js';
+import { type EntryStartContext, HOST_VERSION, startEntry } from './start-entry.js';
 
-/** The version of this host, passed to providers in `xpProviderInit`. */
-export const HOST_VERSION: string = corePackage.version;
+export { type EntryState, type EntryStatus, HOST_VERSION, LogonHandle };
 
 /** How the host was asked to build itself. */
 export interface ProviderHostOptions {
@@ -28,89 +23,14 @@ export interface ProviderHostOptions {
   readonly hostSpiVersions?: readonly string[];
   /** Throw the first load or logon error instead of recording it and carrying on. */
   readonly strict?: boolean;
-  /** Called when a logon asks to be polled (support.notifyNewMail). */
-  readonly onNewMail?: (logon: LogonHandle) => void;
 }
 
-/** Where a provider entry stands. */
-export type EntryStatus = 'active' | 'failed' | 'stopped';
-
-/** What the host knows about one profile entry: its provider object and its logons, or why it failed. */
-export interface EntryState {
-  readonly config: ProviderEntryConfig;
-  status: EntryStatus;
-  error?: SpoolError;
-  imported?: ImportedProvider;
-  provider?: TransportProvider;
-  readonly logons: LogonHandle[];
-}
-
-/** One logged-on account: the provider's logon object plus everything the host keeps about it. */
-export class LogonHandle {
-  readonly id: string;
-  readonly entry: EntryState;
-  readonly account: string;
-  readonly logon: TransportLogon;
-  readonly support: LogonSupport;
-  readonly activity: Activity;
-  readonly logger: Logger;
-  addressTypes: readonly string[];
-  state: 'active' | 'failed' | 'closed' = 'active';
-  inboundEnabled = false;
-  outboundEnabled = false;
-  readonly #runner: CallRunner;
-
-  constructor(init: {
-    id: string;
-    entry: EntryState;
-    account: string;
-    logon: TransportLogon;
-    support: LogonSupport;
-    activity: Activity;
-    logger: Logger;
-    addressTypes: readonly string[];
-    runner: CallRunner;
-  }) {
-    this.id = init.id;
-    this.entry = init.entry;
-    this.account = init.account;
-    this.logon = init.logon;
-    this.support = init.support;
-    this.activity = init.activity;
-    this.logger = init.logger;
-    this.addressTypes = init.addressTypes;
-    this.#runner = init.runner;
-  }
-
-  /** The most `submitMessage` calls the host runs at once on this logon. */
-  get maxInFlight(): number {
-    const value = this.logon.maxInFlight;
-    return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : 1;
-  }
-
-  /** Calls a logon method through the runner: timeout, attribution, containment. */
-  call<T>(
-    method: string,
-    fn: (signal: AbortSignal) => T | Promise<T>,
-    extra: { messageId?: string; signal?: AbortSignal } = {},
-  ): Promise<T> {
-    const imported = this.entry.imported!;
-    return this.#runner.run(
-      {
-        attribution: {
-          provider: imported.package.name,
-          version: imported.version,
-          method,
-          logonId: this.id,
-          ...(extra.messageId ? { messageId: extra.messageId } : {}),
-        },
-        timeouts: this.entry.config.timeouts,
-        activity: this.activity,
-        ...(extra.signal ? { signal: extra.signal } : {}),
-      },
-      fn,
-    );
-  }
+/** What a host tells its listeners about its logons (see {@link ProviderHost.subscribe}). */
+export interface HostListener {
+  /** A logon asked to be polled (support.notifyNewMail). */
+  newMail?(logon: LogonHandle): void;
+  /** A logon entered (true) or left (false) a critical section. */
+  criticalSection?(logonId: string, held: boolean): void;
 }
 
 /**
@@ -130,6 +50,7 @@ export class ProviderHost implements AsyncDisposable {
   readonly #sink: LogSink;
   readonly #runner: CallRunner;
   readonly #byAttribution = new Map<string, LogonHandle>();
+  readonly #listeners = new Set<HostListener>();
   #stopped = false;
 
   private constructor(options: ProviderHostOptions) {
@@ -167,7 +88,7 @@ export class ProviderHost implements AsyncDisposable {
       try {
         const result = await imports[index]!;
         if ('error' in result) throw result.error;
-        await host.#startEntry(entry, result.imported);
+        await startEntry(host.#startContext(), entry, result.imported);
       } catch (error) {
         const spool = host.#failEntry(entry, error);
         if (options.strict) {
@@ -231,7 +152,7 @@ export class ProviderHost implements AsyncDisposable {
       const entry: EntryState = { config, status: 'active', logons: [] };
       this.entries.push(entry);
       try {
-        await this.#startEntry(entry, await this.#import(config));
+        await startEntry(this.#startContext(), entry, await this.#import(config));
       } catch (error) {
         this.#failEntry(entry, error);
       }
@@ -252,145 +173,37 @@ export class ProviderHost implements AsyncDisposable {
     });
   }
 
-  async #startEntry(entry: EntryState, imported: ImportedProvider): Promise<void> {
-    const { config } = entry;
-    entry.imported = imported;
-    if (imported.spiOverride) {
-      this.logger.warn(
-        {
-          entry: config.id,
-          provider: imported.package.name,
-          range: imported.manifest.spi,
-          hostSpiVersions: this.hostSpiVersions,
-        },
-        `!!! ${imported.package.name}@${imported.version} declares SPI ${imported.manifest.spi}, which this host (SPI ${this.hostSpiVersions.join(', ')}) does not implement; loading it anyway because ${config.keyPath}.ignoreSpiRange is true. Expect breakage; remove the override once a compatible version exists.`,
-      );
-    }
-    const providerLogger = createLogger(this.#sink, this.profile.redactor, {
-      provider: imported.package.name,
-      entry: config.id,
-    });
-    const attribution = {
-      provider: imported.package.name,
-      version: imported.version,
-      method: 'xpProviderInit',
+  #startContext(): EntryStartContext {
+    return {
+      profile: this.profile,
+      sink: this.#sink,
+      runner: this.#runner,
+      statusTable: this.statusTable,
+      hostSpiVersions: this.hostSpiVersions,
+      logger: this.logger,
+      onLoggedOn: (handle) => this.#byAttribution.set(handle.id, handle),
+      onNewMail: (handle) => {
+        for (const listener of this.#listeners) listener.newMail?.(handle);
+      },
+      onCriticalSection: (logonId, held) => {
+        for (const listener of this.#listeners) listener.criticalSection?.(logonId, held);
+      },
     };
-    const provider = await this.#runner.run({ attribution, timeouts: config.timeouts }, () =>
-      imported.xpProviderInit({
-        spiVersion: imported.spiVersion,
-        hostSpiVersions: this.hostSpiVersions,
-        hostVersion: HOST_VERSION,
-        entryId: config.id,
-        logger: providerLogger,
-      }),
-    );
-    entry.provider = checkProviderObject(imported, provider);
-    const schema = entry.provider.meta.optionsSchema;
-    for (const account of config.accounts) {
-      const options = { ...config.options, ...account.options };
-      // Most providers publish no schema: then there is nothing to validate, and no validator to load.
-      if (schema !== undefined) {
-        await validateOptions({
-          schema,
-          options,
-          entry: config,
-          account,
-          provider: imported.package.name,
-          file: this.profile.file,
-          redactor: this.profile.redactor,
-        });
-      }
-      entry.logons.push(await this.#logon(entry, account.name, options));
-    }
   }
 
-  async #logon(entry: EntryState, account: string, options: Record<string, unknown>): Promise<LogonHandle> {
-    const { config, imported, provider } = entry as Required<Pick<EntryState, 'imported' | 'provider'>> &
-      EntryState;
-    const id = `${config.id}/${account}`;
-    const dataDir = join(this.profile.dir, '.spool', 'data', config.id, account);
-    mkdirSync(dataDir, { recursive: true });
-    const activity = new Activity();
-    const logger = createLogger(this.#sink, this.profile.redactor, {
-      provider: imported.package.name,
-      logon: id,
-    });
-    let handle: LogonHandle | undefined;
-    const support = new LogonSupport({
-      logonId: id,
-      account,
-      logger,
-      dataDir,
-      host: {
-        statusTable: this.statusTable,
-        redactor: this.profile.redactor,
-        activity,
-        onNewMail: () => {
-          if (handle && handle.state === 'active') this.#options.onNewMail?.(handle);
-        },
-        onCriticalSection: (held) =>
-          this.statusTable.update(id, { text: held ? 'busy (critical section)' : 'ready' }),
-      },
-    });
-    // The row exists before the provider runs, so its modifyStatusRow() in transportLogon patches it.
-    this.statusTable.put({
-      ...blankRow(id, 'logon', imported.manifest ? (provider.meta.displayName ?? config.id) : config.id),
-      provider: { name: imported.package.name, version: imported.version },
-      spiVersion: imported.spiVersion,
-      text: 'logging on',
-    });
-    const attribution: Attribution = {
-      provider: imported.package.name,
-      version: imported.version,
-      method: 'transportLogon',
-      logonId: id,
-    };
-    let logon: TransportLogon;
-    try {
-      logon = await this.#runner.run({ attribution, timeouts: config.timeouts, activity }, () =>
-        provider.transportLogon(support, {
-          account,
-          options: Object.freeze({ ...options }),
-          profileDir: this.profile.dir,
-        }),
-      );
-      if (
-        typeof logon?.addressTypes !== 'function' ||
-        typeof logon.submitMessage !== 'function' ||
-        typeof logon.transportLogoff !== 'function' ||
-        typeof logon.transportNotify !== 'function'
-      ) {
-        throw notALogon(imported, id);
-      }
-    } catch (error) {
-      support.invalidate();
-      this.statusTable.remove(id);
-      throw error;
-    }
-    support.closeRegistration();
-    const types = await this.#runner.run(
-      { attribution: { ...attribution, method: 'addressTypes' }, timeouts: config.timeouts, activity },
-      () => logon.addressTypes(),
-    );
-    const addressTypes = checkAddressTypes(types, id, imported.package.name);
-    handle = new LogonHandle({
-      id,
-      entry,
-      account,
-      logon,
-      support,
-      activity,
-      logger,
-      addressTypes,
-      runner: this.#runner,
-    });
-    this.#byAttribution.set(id, handle);
-    const row = this.statusTable.get(id);
-    this.statusTable.update(id, {
-      available: true,
-      text: row?.text === 'logging on' ? 'ready' : (row?.text ?? 'ready'),
-    });
-    return handle;
+  /** Listens to the host's logon events; returns the function that stops listening. */
+  subscribe(listener: HostListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs a call into a provider through the host's one call runner (timeouts, attribution, containment).
+   * The provider port uses it; `call` gets `spec` back, so a caller can pass what the call needs without a
+   * closure per call.
+   */
+  run<T, S extends CallSpec>(spec: S, call: (signal: AbortSignal, spec: S) => T | Promise<T>): Promise<T> {
+    return this.#runner.run(spec, call);
   }
 
   /** Every active logon, in profile order (routing order). */
@@ -409,10 +222,14 @@ export class ProviderHost implements AsyncDisposable {
     for (const handle of this.logons()) {
       if (handle.outboundEnabled) continue; // running already (a reload started only the new entries)
       try {
-        await handle.call('transportNotify', () => handle.logon.transportNotify({ type: 'begin-outbound' }));
+        await this.#callLogon(handle, 'transportNotify', () =>
+          handle.logon.transportNotify({ type: 'begin-outbound' }),
+        );
         handle.outboundEnabled = true;
         this.statusTable.update(handle.id, { outbound: { enabled: true, active: false, flushing: false } });
-        await handle.call('transportNotify', () => handle.logon.transportNotify({ type: 'begin-inbound' }));
+        await this.#callLogon(handle, 'transportNotify', () =>
+          handle.logon.transportNotify({ type: 'begin-inbound' }),
+        );
         handle.inboundEnabled = true;
         this.statusTable.update(handle.id, { inbound: { enabled: true, active: false, flushing: false } });
       } catch (error) {
@@ -438,21 +255,38 @@ export class ProviderHost implements AsyncDisposable {
       [handle.inboundEnabled, 'end-inbound'],
     ] as const) {
       if (!enabled || failedBefore) continue;
-      await handle
-        .call('transportNotify', () => handle.logon.transportNotify({ type }))
-        .catch((error: unknown) =>
-          handle.logger.warn(`transportNotify(${type}) failed: ${messageOf(error)}`),
-        );
+      await this.#callLogon(handle, 'transportNotify', () => handle.logon.transportNotify({ type })).catch(
+        (error: unknown) => logCallFailure(handle, error, `transportNotify(${type}) failed`),
+      );
     }
     handle.outboundEnabled = handle.inboundEnabled = false;
-    await handle
-      .call('transportLogoff', () => handle.logon.transportLogoff(options))
-      .catch((error: unknown) => handle.logger.warn(`transportLogoff failed: ${messageOf(error)}`));
+    await this.#callLogon(handle, 'transportLogoff', () => handle.logon.transportLogoff(options)).catch(
+      (error: unknown) => logCallFailure(handle, error, 'transportLogoff failed'),
+    );
     handle.support.invalidate();
     this.statusTable.remove(handle.id);
     this.#byAttribution.delete(handle.id);
     const entry = handle.entry;
     if (entry.logons.every((logon) => logon.state === 'closed')) await this.#shutdown(entry, reason);
+  }
+
+  /** A lifecycle call on a logon (traffic on and off, logoff): the runner, attributed to the logon. */
+  #callLogon<T>(
+    handle: LogonHandle,
+    method: 'transportNotify' | 'transportLogoff',
+    call: () => T | Promise<T>,
+  ): Promise<T> {
+    const imported = handle.entry.imported!;
+    const attribution = {
+      provider: imported.package.name,
+      version: imported.version,
+      method,
+      logonId: handle.id,
+    };
+    return this.#runner.run(
+      { attribution, timeouts: handle.entry.config.timeouts, activity: handle.activity },
+      call,
+    );
   }
 
   async #shutdown(entry: EntryState, reason: ShutdownOptions['reason']): Promise<void> {
@@ -511,35 +345,19 @@ export class ProviderHost implements AsyncDisposable {
   }
 }
 
-// Error builders live outside the methods that use them: V8 compiles a function on its first call, and the
-// start path should not pay for compiling messages it only needs when a provider misbehaves.
-
-function notALogon(imported: ImportedProvider, id: string): SpoolError {
-  return new SpoolError(
-    ErrorCode.BAD_SHAPE,
-    `${imported.package.name}@${imported.version}: transportLogon() for ${id} returned an object without addressTypes(), transportNotify(), submitMessage() and transportLogoff()`,
+/** Logs a failed lifecycle call with its attribution (the runner's error carries it in `details`). */
+function logCallFailure(handle: LogonHandle, error: unknown, what: string): void {
+  const details = (error as SpoolError).details ?? {};
+  handle.logger.warn(
     {
-      hint: 'Return a TransportLogon from transportLogon (see @spool/spi).',
-      details: { provider: imported.package.name, logonId: id },
+      provider: details.provider,
+      version: details.version,
+      method: details.method,
+      logonId: details.logonId ?? handle.id,
+      code: (error as SpoolError).code,
     },
+    `${what}: ${messageOf(error)}`,
   );
-}
-
-function checkAddressTypes(types: unknown, logonId: string, provider: string): string[] {
-  if (
-    !Array.isArray(types) ||
-    !types.every((t): t is string => typeof t === 'string' && ADDRESS_TYPE_PATTERN.test(t))
-  ) {
-    throw new SpoolError(
-      ErrorCode.BAD_SHAPE,
-      `${provider}: addressTypes() of ${logonId} returned ${JSON.stringify(types)}, not a list of address types`,
-      {
-        hint: 'Return address types like ["SMTP"] (letters, digits, dashes; starting with a letter).',
-        details: { provider, logonId },
-      },
-    );
-  }
-  return types.map((t) => t.toUpperCase());
 }
 
 export type { CallTimeouts };

@@ -1,6 +1,7 @@
+import type { OutboundMessage, OutboundRecipient } from '@spool/spi';
 import { describe, expect, it } from 'vitest';
+import { InProcessProviderPort } from '../../src/host/in-process-port.js';
 import { ProviderHost } from '../../src/host/provider-host.js';
-import type { OutboundMessage, OutboundRecipient } from '../../src/index.js';
 import { caught, fixtureProfile, memorySink } from '../helpers.js';
 
 const recipient: OutboundRecipient = {
@@ -33,11 +34,18 @@ async function hostWith(fault: string, extra: Record<string, unknown> = {}) {
   return { host: await ProviderHost.start({ profile, logSink: sink }), sink };
 }
 
+// Calls reach a provider through the provider port (one per host), as the pipeline's do.
+const ports = new WeakMap<ProviderHost, InProcessProviderPort>();
 const submit = (host: ProviderHost, id: string) => {
-  const handle = host.logons().find((l) => l.id === id)!;
-  return handle.call(
+  let port = ports.get(host);
+  if (!port) {
+    port = new InProcessProviderPort(host, () => Promise.reject(new Error('no inbound in this test')));
+    ports.set(host, port);
+  }
+  return port.call(
     'submitMessage',
-    (signal) => handle.logon.submitMessage(message, [recipient], { signal, preprocessInfo: undefined }),
+    id,
+    { message, recipients: [recipient], preprocessRun: undefined },
     { messageId: 'm1' },
   );
 };

@@ -9,9 +9,8 @@ const spooler = await createSpooler({
   builtins: { '@spool/provider-loopback': loopbackDir },
   logSink: () => {},
 });
-// In flight at most: every logon's hand-offs, plus one inbound save per receiving logon.
-const receiving = spooler.host
-  .logons()
-  .filter((logon) => typeof logon.logon.startMessage === 'function').length;
-process.stdout.write(`${JSON.stringify({ maxInFlight: spooler.maxInFlight + receiving })}\n`);
+// In flight at most: every logon's unsettled hand-offs, plus one inbound save per logon that receives (at most
+// one per logon: loopback's one logon receives).
+const logons = spooler.providers().flatMap((entry) => entry.logons).length;
+process.stdout.write(`${JSON.stringify({ maxInFlight: spooler.maxUnsettled + logons })}\n`);
 setInterval(() => {}, 60_000);

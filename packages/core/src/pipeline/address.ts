@@ -1,5 +1,5 @@
+import { ADDRESS_TYPE_PATTERN } from '@spool/spi';
 import { ErrorCode, spoolError } from '../errors.js';
-import { ADDRESS_TYPE_PATTERN } from '../host/manifest.js';
 
 /** A parsed address: the type upper-cased, the rest as written. */
 export interface ParsedAddress {

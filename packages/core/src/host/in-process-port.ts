@@ -1,0 +1,421 @@
+import type {
+  InboundMessage,
+  InboundSink,
+  Logger,
+  Preprocessor,
+  PreprocessResult,
+  RemovePreprocessContext,
+} from '@spool/spi';
+import { type Attribution, ErrorCode, messageOf, SpoolError } from '../errors.js';
+import type { Profile } from '../profile/profile.js';
+import type { StatusTable } from '../status/status-table.js';
+import type { CallSpec } from './call-runner.js';
+import type { LogonHandle } from './logon-handle.js';
+import { HandleView } from './logon-view.js';
+import { ProviderHost, type ProviderHostOptions } from './provider-host.js';
+import type {
+  InboundSave,
+  LogonView,
+  PreprocessArgs,
+  PreprocessOutput,
+  ProviderCallArgs,
+  ProviderCallFailure,
+  ProviderCallName,
+  ProviderCallOptions,
+  ProviderCallResult,
+  ProviderInfo,
+  ProviderPort,
+  RemoveRunsArgs,
+  RemoveRunsOutput,
+} from './provider-port.js';
+import { removePreprocessRuns } from './remove-runs.js';
+
+/** One logon as the port keeps it: the host's handle, its view, its inbound sink, what calls reuse. */
+interface Binding {
+  readonly handle: LogonHandle;
+  readonly view: HandleView;
+  readonly sink: InboundSink;
+  /** The logon's data directory, the `workDir` of its preprocess runs. */
+  readonly workDir: string;
+  /** Method names for attribution, per preprocessor: `preprocess(name)`, `removePreprocessInfo(name)`. */
+  readonly methods: ReadonlyMap<Preprocessor, { readonly preprocess: string; readonly remove: string }>;
+}
+
+/** What one call carries to its invoker through the runner (CallRunner hands the spec back): no closure. */
+interface PortSpec<A> extends CallSpec {
+  readonly binding: Binding;
+  readonly args: A;
+  readonly preprocessor: Preprocessor | undefined;
+  /** The preprocess info `submitMessage` gets (kept by the port, never seen by the pipeline). */
+  readonly info: unknown;
+}
+
+type Invoke<A, R> = (signal: AbortSignal, spec: PortSpec<A>) => R | Promise<R>;
+type Direct = Exclude<ProviderCallName, 'preprocess' | 'removePreprocessInfo'>;
+
+/** How each direct call reaches the provider's logon; a mapped type, so a call without one does not compile. */
+const INVOKE: { readonly [N in Direct]: Invoke<ProviderCallArgs<N>, ProviderCallResult<N>> } = {
+  submitMessage: (signal, { binding, args, info }) =>
+    binding.handle.logon.submitMessage(args.message, args.recipients, { signal, preprocessInfo: info }),
+  endMessage: (_signal, { binding, args }) => binding.handle.logon.endMessage!(args),
+  transportNotify: (_signal, { binding, args }) => binding.handle.logon.transportNotify(args),
+  startMessage: (signal, { binding }) => binding.handle.logon.startMessage!(binding.sink, { signal }),
+  poll: (signal, { binding }) => binding.handle.logon.poll!({ signal }),
+  idle: (signal, { binding }) => binding.handle.logon.idle!({ signal }),
+};
+
+/** The SPI methods a logon may leave out; the pipeline calls them only when its LogonView says they exist. */
+const OPTIONAL: ReadonlySet<string> = new Set(['endMessage', 'startMessage', 'poll', 'idle']);
+
+const invokePreprocess: Invoke<PreprocessArgs, PreprocessResult> = (signal, spec) =>
+  spec.preprocessor!.preprocess(spec.args.message, spec.args.recipients, {
+    runId: spec.args.runId,
+    workDir: spec.binding.workDir,
+    signal,
+  });
+
+const invokeRemove: Invoke<RemovePreprocessContext, void> = (_signal, spec) =>
+  spec.preprocessor!.removePreprocessInfo(spec.args);
+
+const NO_PROPERTIES: PreprocessOutput = Object.freeze({});
+const NO_REMOVAL_PROBLEMS: RemoveRunsOutput = Object.freeze({ failed: [], unknown: [] });
+
+/**
+ * The provider port in this process: every call runs through the host's one CallRunner, so timeouts,
+ * attribution and containment are the host's. Providers' preprocess `info` stays here, keyed by run id.
+ */
+export class InProcessProviderPort implements ProviderPort {
+  readonly #host: ProviderHost;
+  readonly #save: InboundSave;
+  readonly #infos = new Map<string, unknown>();
+  readonly #newMail = new Set<(logonId: string) => void>();
+  readonly #sections = new Set<(logonId: string, held: boolean) => void>();
+  #bindings = new Map<string, Binding>();
+  #ordered: Binding[] = [];
+
+  /** A port over a started host; `save` takes what logons receive (the inbound sink channel). */
+  constructor(host: ProviderHost, save: InboundSave) {
+    this.#host = host;
+    this.#save = save;
+    host.subscribe({
+      newMail: (handle) => {
+        for (const listener of this.#newMail) listener(handle.id);
+      },
+      criticalSection: (logonId, held) => {
+        for (const listener of this.#sections) listener(logonId, held);
+      },
+    });
+    this.#bind();
+  }
+
+  get profile(): Profile {
+    return this.#host.profile;
+  }
+  get statusTable(): StatusTable {
+    return this.#host.statusTable;
+  }
+  get logger(): Logger {
+    return this.#host.logger;
+  }
+
+  call<N extends ProviderCallName>(
+    name: N,
+    logonId: string,
+    args: ProviderCallArgs<N>,
+    options?: ProviderCallOptions,
+  ): Promise<ProviderCallResult<N>> {
+    const binding = this.#bindings.get(logonId);
+    if (!binding) return Promise.reject(unknownLogon(logonId, name));
+    if (name === 'preprocess')
+      return this.#preprocess(binding, args as PreprocessArgs, options) as Promise<ProviderCallResult<N>>;
+    if (name === 'removePreprocessInfo')
+      return this.#removeRuns(binding, args as RemoveRunsArgs, options) as Promise<ProviderCallResult<N>>;
+    if (
+      OPTIONAL.has(name) &&
+      typeof (binding.handle.logon as unknown as Record<string, unknown>)[name] !== 'function'
+    )
+      return Promise.reject(absentMethod(logonId, name));
+    const run =
+      name === 'submitMessage' ? (args as ProviderCallArgs<'submitMessage'>).preprocessRun : undefined;
+    const info = run === undefined ? undefined : this.#infos.get(run);
+    return this.#run(
+      binding,
+      name,
+      INVOKE[name as Direct] as Invoke<unknown, ProviderCallResult<N>>,
+      args,
+      undefined,
+      info,
+      options,
+    );
+  }
+
+  async tryCall<N extends ProviderCallName>(
+    name: N,
+    logonId: string,
+    args: ProviderCallArgs<N>,
+    options?: ProviderCallOptions,
+  ): Promise<ProviderCallResult<N> | undefined> {
+    try {
+      return await this.call(name, logonId, args, options);
+    } catch (error) {
+      const failure = toFailure(error, this.#attribution(logonId, name, options?.messageId));
+      this.loggerOf(logonId).warn(
+        { ...failure.attribution, code: failure.code },
+        `${name} failed: ${failure.message}`,
+      );
+      return undefined;
+    }
+  }
+
+  logons(): LogonView[] {
+    const views: LogonView[] = [];
+    for (const binding of this.#ordered) if (binding.handle.state !== 'closed') views.push(binding.view);
+    return views;
+  }
+
+  logon(logonId: string): LogonView | undefined {
+    return this.#bindings.get(logonId)?.view;
+  }
+
+  claimants(addressType: string): LogonView[] {
+    const type = addressType.toUpperCase();
+    const views: LogonView[] = [];
+    for (const { handle, view } of this.#ordered)
+      if (handle.state === 'active' && handle.addressTypes.includes(type)) views.push(view);
+    return views;
+  }
+
+  loggerOf(logonId: string): Logger {
+    return this.#bindings.get(logonId)?.handle.logger ?? this.#host.logger;
+  }
+
+  providers(): ProviderInfo[] {
+    return this.#host.entries.map((entry) => ({
+      id: entry.config.id,
+      spec: entry.config.provider,
+      ...(entry.imported
+        ? { package: { name: entry.imported.package.name, version: entry.imported.version } }
+        : {}),
+      status: entry.status,
+      ...(entry.error ? { error: entry.error } : {}),
+      logons: entry.logons.filter((logon) => logon.state !== 'closed').map((logon) => logon.id),
+    }));
+  }
+
+  beginTraffic(): Promise<void> {
+    return this.#host.beginTraffic();
+  }
+
+  async retire(entryId: string): Promise<void> {
+    await this.#host.retire(entryId);
+    this.#bind();
+  }
+
+  async adopt(profile: Profile, start: readonly string[]): Promise<void> {
+    await this.#host.adopt(profile, start);
+    this.#bind();
+  }
+
+  stop(mode: 'orderly' | 'abort'): Promise<void> {
+    return this.#host.stop({ mode });
+  }
+
+  onNewMail(listener: (logonId: string) => void): () => void {
+    this.#newMail.add(listener);
+    return () => this.#newMail.delete(listener);
+  }
+
+  onCriticalSection(listener: (logonId: string, held: boolean) => void): () => void {
+    this.#sections.add(listener);
+    return () => this.#sections.delete(listener);
+  }
+
+  /** Runs one call through the host's runner, attributed to the logon (and the message, when given). */
+  #run<A, R>(
+    binding: Binding,
+    method: string,
+    invoke: Invoke<A, R>,
+    args: A,
+    preprocessor: Preprocessor | undefined,
+    info: unknown,
+    options: ProviderCallOptions | undefined,
+  ): Promise<R> {
+    const { handle, view } = binding;
+    const messageId = options?.messageId;
+    const attribution: Attribution =
+      messageId === undefined
+        ? { provider: view.provider.name, version: view.provider.version, method, logonId: handle.id }
+        : {
+            provider: view.provider.name,
+            version: view.provider.version,
+            method,
+            logonId: handle.id,
+            messageId,
+          };
+    const spec: PortSpec<A> = {
+      attribution,
+      timeouts: handle.entry.config.timeouts,
+      activity: handle.activity,
+      signal: options?.signal,
+      binding,
+      args,
+      preprocessor,
+      info,
+    };
+    return this.#host.run(spec, invoke);
+  }
+
+  async #preprocess(
+    binding: Binding,
+    args: PreprocessArgs,
+    options: ProviderCallOptions | undefined,
+  ): Promise<PreprocessOutput> {
+    const preprocessor = binding.handle.support.preprocessors[args.index];
+    if (!preprocessor) throw absentMethod(binding.handle.id, `preprocess #${args.index}`);
+    const method = binding.methods.get(preprocessor)!.preprocess;
+    const result = await this.#run(binding, method, invokePreprocess, args, preprocessor, undefined, options);
+    if (result?.info !== undefined) this.#infos.set(args.runId, result.info);
+    return result?.properties === undefined ? NO_PROPERTIES : { properties: result.properties };
+  }
+
+  async #removeRuns(
+    binding: Binding,
+    args: RemoveRunsArgs,
+    options: ProviderCallOptions | undefined,
+  ): Promise<RemoveRunsOutput> {
+    const first = args.firstIndex ?? 0;
+    const runs = args.runIds.map((runId, k) => ({ index: first + k, runId, info: this.#takeInfo(runId) }));
+    const { failed, unknown } = await removePreprocessRuns(
+      binding.handle.support.preprocessors,
+      runs,
+      { messageId: args.messageId, workDir: binding.workDir, reason: args.reason },
+      (preprocessor, context) =>
+        this.#run(
+          binding,
+          binding.methods.get(preprocessor)!.remove,
+          invokeRemove,
+          context,
+          preprocessor,
+          undefined,
+          options,
+        ),
+    );
+    if (failed.length === 0 && unknown.length === 0) return NO_REMOVAL_PROBLEMS;
+    return {
+      failed: failed.map(({ run, preprocessor, error }) => ({
+        index: run.index,
+        runId: run.runId,
+        error: toFailure(
+          error,
+          this.#attribution(binding.handle.id, binding.methods.get(preprocessor)!.remove, args.messageId),
+        ),
+      })),
+      unknown: unknown.map(({ index, runId }) => ({ index, runId })),
+    };
+  }
+
+  /** Who a call belongs to, as far as the port knows without the runner. */
+  #attribution(logonId: string, method: string, messageId: string | undefined): Attribution {
+    const provider = this.#bindings.get(logonId)?.view.provider ?? { name: 'unknown', version: 'unknown' };
+    return {
+      provider: provider.name,
+      version: provider.version,
+      method,
+      logonId,
+      ...(messageId === undefined ? {} : { messageId }),
+    };
+  }
+
+  #takeInfo(runId: string): unknown {
+    const info = this.#infos.get(runId);
+    if (info !== undefined) this.#infos.delete(runId);
+    return info;
+  }
+
+  /** Binds the host's logons (after start, and after a reload changed them), reusing bindings it has. */
+  #bind(): void {
+    const bindings = new Map<string, Binding>();
+    const ordered: Binding[] = [];
+    for (const entry of this.#host.entries) {
+      for (const handle of entry.logons) {
+        const known = this.#bindings.get(handle.id);
+        const binding = known?.handle === handle ? known : this.#newBinding(handle);
+        bindings.set(handle.id, binding);
+        ordered.push(binding);
+      }
+    }
+    this.#bindings = bindings;
+    this.#ordered = ordered;
+  }
+
+  #newBinding(handle: LogonHandle): Binding {
+    const methods = new Map(
+      handle.support.preprocessors.map((p) => [
+        p,
+        { preprocess: `preprocess(${p.name})`, remove: `removePreprocessInfo(${p.name})` },
+      ]),
+    );
+    const logonId = handle.id;
+    return {
+      handle,
+      view: new HandleView(handle),
+      sink: { save: (message) => this.#saveInbound(handle, logonId, message) },
+      workDir: handle.support.dataDir,
+      methods,
+    };
+  }
+
+  async #saveInbound(handle: LogonHandle, logonId: string, message: InboundMessage): Promise<{ id: string }> {
+    const saved = await this.#save(logonId, message);
+    // A stored message is activity: a long receive loop is not timed out while it makes progress.
+    if (!saved.duplicate) handle.activity.touch();
+    return { id: saved.id };
+  }
+}
+
+/** Starts a host for the profile and the in-process port over it (what `createSpooler` runs today). */
+export async function startProviderPort(
+  options: ProviderHostOptions & { readonly save: InboundSave },
+): Promise<ProviderPort> {
+  const { save, ...hostOptions } = options;
+  return new InProcessProviderPort(await ProviderHost.start(hostOptions), save);
+}
+
+/** A failed call as plain data, with the attribution the runner put on it (else what the port knows). */
+function toFailure(error: unknown, known: Attribution): ProviderCallFailure {
+  const details = (error as SpoolError | undefined)?.details;
+  const attribution: Attribution =
+    details && typeof details.provider === 'string'
+      ? {
+          provider: details.provider,
+          version: String(details.version),
+          method: String(details.method),
+          ...(typeof details.logonId === 'string' ? { logonId: details.logonId } : {}),
+          ...(typeof details.messageId === 'string' ? { messageId: details.messageId } : {}),
+        }
+      : known;
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    code: typeof code === 'string' ? code : ErrorCode.PROVIDER_FAILED,
+    message: messageOf(error),
+    attribution,
+  };
+}
+
+function unknownLogon(logonId: string, method: string): SpoolError {
+  return new SpoolError(
+    ErrorCode.STOPPED,
+    `no logon ${logonId} for ${method}(): it is logged off or unknown`,
+    {
+      hint: 'The logon was logged off (a stop or a reload); its work is handed to the logons that remain.',
+      details: { logonId, method },
+    },
+  );
+}
+
+function absentMethod(logonId: string, method: string): SpoolError {
+  return new SpoolError(ErrorCode.BAD_SHAPE, `logon ${logonId} has no ${method}()`, {
+    hint: 'The pipeline asks for an optional method only when the logon has it (see its LogonView); report this.',
+    details: { logonId, method },
+  });
+}

@@ -1,0 +1,62 @@
+import type { NewMessage, RouteDecision } from '../store/types.js';
+import type { PipelineContext } from './context.js';
+import type { Finishing } from './finishing.js';
+
+/** How many unrouted recipients one routing pass reads. */
+const ROUTE_BATCH = 2000;
+
+/**
+ * Routing: each recipient goes to the first logon (profile order) that claims its address type and has not
+ * declined it (`not-mine`); a recipient nobody claims, or every claimant declined, fails with the reason.
+ */
+export class Routing {
+  readonly #ctx: PipelineContext;
+  readonly #finishing: Finishing;
+
+  constructor(ctx: PipelineContext, finishing: Finishing) {
+    this.#ctx = ctx;
+    this.#finishing = finishing;
+  }
+
+  /**
+   * Routes a new message's recipients to their first claimant as it is stored, so the common case costs no
+   * separate routing write. Recipients nobody claims stay unrouted: {@link routeAll} reports them.
+   */
+  routeNew(message: NewMessage): NewMessage {
+    // A store-only spooler (`spool send`) leaves routing to the spooler that will hand the message off: its
+    // logons may differ (a daemon reloaded with another profile).
+    if (this.#ctx.options.autoStart === false) return message;
+    const { port } = this.#ctx;
+    return {
+      ...message,
+      recipients: message.recipients.map((r) => ({
+        ...r,
+        route: port.claimants(r.addressType)[0]?.id ?? null,
+      })),
+    };
+  }
+
+  /** Routes what is unrouted (new recipients, declined ones, those of a logon that is gone), in one commit. */
+  async routeAll(): Promise<void> {
+    const { store, port, totals } = this.#ctx;
+    const unrouted = await store.unrouted(ROUTE_BATCH);
+    if (unrouted.length === 0) return;
+    let failed = 0;
+    const decisions = unrouted.map(({ messageId, index, addressType, tried }): RouteDecision => {
+      const claimant = port.claimants(addressType).find((logon) => !tried.includes(logon.id));
+      if (claimant) return { messageId, index, route: claimant.id };
+      failed++;
+      return {
+        messageId,
+        index,
+        fail:
+          tried.length === 0
+            ? `no transport provider claims address type ${addressType}`
+            : `no transport provider accepted it (declined by ${tried.join(', ')})`,
+      };
+    });
+    const { finished } = await store.route(decisions);
+    if (failed > 0) totals.unroutable(failed);
+    for (const message of finished) await this.#finishing.file(message);
+  }
+}
