@@ -1,17 +1,22 @@
-import type {
-  InboundMessage,
-  InboundSink,
-  Logger,
-  Preprocessor,
-  PreprocessResult,
-  RemovePreprocessContext,
-} from '@spool/spi';
-import { type Attribution, ErrorCode, messageOf, SpoolError } from '../errors.js';
+import type { InboundMessage, Logger, Preprocessor } from '@spool/spi';
+import type { Attribution } from '../errors.js';
 import type { Profile } from '../profile/profile.js';
 import type { StatusTable } from '../status/status-table.js';
-import type { CallSpec } from './call-runner.js';
 import type { LogonHandle } from './logon-handle.js';
 import { HandleView } from './logon-view.js';
+import {
+  absentMethod,
+  type Binding,
+  type Direct,
+  INVOKE,
+  type Invoke,
+  invokePreprocess,
+  invokeRemove,
+  OPTIONAL,
+  type PortSpec,
+  toFailure,
+  unknownLogon,
+} from './port-calls.js';
 import { ProviderHost, type ProviderHostOptions } from './provider-host.js';
 import type {
   InboundSave,
@@ -19,7 +24,6 @@ import type {
   PreprocessArgs,
   PreprocessOutput,
   ProviderCallArgs,
-  ProviderCallFailure,
   ProviderCallName,
   ProviderCallOptions,
   ProviderCallResult,
@@ -29,53 +33,6 @@ import type {
   RemoveRunsOutput,
 } from './provider-port.js';
 import { removePreprocessRuns } from './remove-runs.js';
-
-/** One logon as the port keeps it: the host's handle, its view, its inbound sink, what calls reuse. */
-interface Binding {
-  readonly handle: LogonHandle;
-  readonly view: HandleView;
-  readonly sink: InboundSink;
-  /** The logon's data directory, the `workDir` of its preprocess runs. */
-  readonly workDir: string;
-  /** Method names for attribution, per preprocessor: `preprocess(name)`, `removePreprocessInfo(name)`. */
-  readonly methods: ReadonlyMap<Preprocessor, { readonly preprocess: string; readonly remove: string }>;
-}
-
-/** What one call carries to its invoker through the runner (CallRunner hands the spec back): no closure. */
-interface PortSpec<A> extends CallSpec {
-  readonly binding: Binding;
-  readonly args: A;
-  readonly preprocessor: Preprocessor | undefined;
-  /** The preprocess info `submitMessage` gets (kept by the port, never seen by the pipeline). */
-  readonly info: unknown;
-}
-
-type Invoke<A, R> = (signal: AbortSignal, spec: PortSpec<A>) => R | Promise<R>;
-type Direct = Exclude<ProviderCallName, 'preprocess' | 'removePreprocessInfo'>;
-
-/** How each direct call reaches the provider's logon; a mapped type, so a call without one does not compile. */
-const INVOKE: { readonly [N in Direct]: Invoke<ProviderCallArgs<N>, ProviderCallResult<N>> } = {
-  submitMessage: (signal, { binding, args, info }) =>
-    binding.handle.logon.submitMessage(args.message, args.recipients, { signal, preprocessInfo: info }),
-  endMessage: (_signal, { binding, args }) => binding.handle.logon.endMessage!(args),
-  transportNotify: (_signal, { binding, args }) => binding.handle.logon.transportNotify(args),
-  startMessage: (signal, { binding }) => binding.handle.logon.startMessage!(binding.sink, { signal }),
-  poll: (signal, { binding }) => binding.handle.logon.poll!({ signal }),
-  idle: (signal, { binding }) => binding.handle.logon.idle!({ signal }),
-};
-
-/** The SPI methods a logon may leave out; the pipeline calls them only when its LogonView says they exist. */
-const OPTIONAL: ReadonlySet<string> = new Set(['endMessage', 'startMessage', 'poll', 'idle']);
-
-const invokePreprocess: Invoke<PreprocessArgs, PreprocessResult> = (signal, spec) =>
-  spec.preprocessor!.preprocess(spec.args.message, spec.args.recipients, {
-    runId: spec.args.runId,
-    workDir: spec.binding.workDir,
-    signal,
-  });
-
-const invokeRemove: Invoke<RemovePreprocessContext, void> = (_signal, spec) =>
-  spec.preprocessor!.removePreprocessInfo(spec.args);
 
 const NO_PROPERTIES: PreprocessOutput = Object.freeze({});
 const NO_REMOVAL_PROBLEMS: RemoveRunsOutput = Object.freeze({ failed: [], unknown: [] });
@@ -379,43 +336,4 @@ export async function startProviderPort(
 ): Promise<ProviderPort> {
   const { save, ...hostOptions } = options;
   return new InProcessProviderPort(await ProviderHost.start(hostOptions), save);
-}
-
-/** A failed call as plain data, with the attribution the runner put on it (else what the port knows). */
-function toFailure(error: unknown, known: Attribution): ProviderCallFailure {
-  const details = (error as SpoolError | undefined)?.details;
-  const attribution: Attribution =
-    details && typeof details.provider === 'string'
-      ? {
-          provider: details.provider,
-          version: String(details.version),
-          method: String(details.method),
-          ...(typeof details.logonId === 'string' ? { logonId: details.logonId } : {}),
-          ...(typeof details.messageId === 'string' ? { messageId: details.messageId } : {}),
-        }
-      : known;
-  const code = (error as { code?: unknown } | null)?.code;
-  return {
-    code: typeof code === 'string' ? code : ErrorCode.PROVIDER_FAILED,
-    message: messageOf(error),
-    attribution,
-  };
-}
-
-function unknownLogon(logonId: string, method: string): SpoolError {
-  return new SpoolError(
-    ErrorCode.STOPPED,
-    `no logon ${logonId} for ${method}(): it is logged off or unknown`,
-    {
-      hint: 'The logon was logged off (a stop or a reload); its work is handed to the logons that remain.',
-      details: { logonId, method },
-    },
-  );
-}
-
-function absentMethod(logonId: string, method: string): SpoolError {
-  return new SpoolError(ErrorCode.BAD_SHAPE, `logon ${logonId} has no ${method}()`, {
-    hint: 'The pipeline asks for an optional method only when the logon has it (see its LogonView); report this.',
-    details: { logonId, method },
-  });
 }
