@@ -28,6 +28,15 @@ import { Totals } from './status-rows.js';
 import { Stopping } from './stopping.js';
 import type { PassReport, ProviderInfo, SpoolerOptions, WatchItem } from './types.js';
 
+/**
+ * What `Spooler.create` may be given besides its options: the seams a test or another isolation mode plugs
+ * into. Not part of the public API (`@spool/core/internal`).
+ */
+export interface SpoolerSeams {
+  /** Starts the provider port (default: the in-process one, host/in-process-port.ts). */
+  readonly startPort?: typeof startProviderPort;
+}
+
 /** How many messages `watch()` reads per batch. */
 const WATCH_BATCH = 100;
 
@@ -87,7 +96,7 @@ export class Spooler implements AsyncDisposable {
   }
 
   /** Opens the store, loads and logs on every provider, recovers what a crashed spooler left, and starts. */
-  static async create(options: SpoolerOptions): Promise<Spooler> {
+  static async create(options: SpoolerOptions, seams: SpoolerSeams = {}): Promise<Spooler> {
     const store =
       options.store ??
       (await openStore(options.profile, {
@@ -96,7 +105,8 @@ export class Spooler implements AsyncDisposable {
         ...(options.logSink ? { logSink: options.logSink } : {}),
       }));
     let spooler: Spooler | undefined;
-    const port = await startProviderPort({
+    const startPort = seams.startPort ?? startProviderPort;
+    const port = await startPort({
       profile: options.profile,
       ...(options.builtins ? { builtins: options.builtins } : {}),
       ...(options.logSink ? { logSink: options.logSink } : {}),
