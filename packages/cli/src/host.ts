@@ -1,4 +1,5 @@
-import { type LogSink, loadProfile, type Profile, ProviderHost } from '@spool/core';
+import { type LogSink, loadProfile, type Profile } from '@spool/core';
+import { ProviderHost } from '@spool/core/internal';
 import { builtinProviders } from './builtins.js';
 import type { CommandContext } from './context.js';
 

@@ -1,4 +1,5 @@
-import type { JsonValue, PassReport, PendingRecipient, Profile, StoredMessage } from '@spool/core';
+import type { PassReport, PendingRecipient, Profile, StoredMessage } from '@spool/core';
+import type { JsonValue } from '@spool/spi';
 import { type Output, table } from './output.js';
 
 /** A recipient in `--json` output. Times are ISO 8601 strings. */

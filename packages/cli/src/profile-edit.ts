@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { ErrorCode, SpoolError } from '@spool/core';
+import { ErrorCode } from '@spool/core';
+import { SpoolError } from '@spool/spi';
 import { CliErrorCode } from './errors.js';
 
 /** A provider entry as the CLI writes it into a profile. */

@@ -1,44 +1,17 @@
-export * from '@spool/spi';
-export {
-  type Attribution,
-  describeAttribution,
-  ErrorCode,
-  formatError,
-} from './errors.js';
-export {
-  Activity,
-  attributeError,
-  CallRunner,
-  type CallTimeouts,
-  DEFAULT_TIMEOUTS,
-} from './host/call-runner.js';
-export {
-  checkProviderObject,
-  entryFileOf,
-  type ImportedProvider,
-  importProvider,
-} from './host/load-provider.js';
-export { readManifest } from './host/manifest.js';
-export { negotiateSpiVersion } from './host/negotiate.js';
-export {
-  type EntryState,
-  HOST_VERSION,
-  LogonHandle,
-  ProviderHost,
-  type ProviderHostOptions,
-} from './host/provider-host.js';
-export {
-  candidateNames,
-  isPathSpec,
-  managedNodeModules,
-  type ProviderSource,
-  type ResolvedPackage,
-  resolveProviderPackage,
-  searchDirs,
-} from './host/resolve.js';
+/**
+ * `@spool/core`: the public API, under semver. An application opens a profile and runs a spooler
+ * (`loadProfile`, `createSpooler`, the `Spooler` facade and its typed events), reads or writes the message
+ * store through its ports (`openStore`, `openMailbox`, `openEmbeddedStore`), and reads coded errors.
+ *
+ * The SPI types a provider implements (`TransportLogon`, `SpoolError`, `StatusRow`, …) come from
+ * `@spool/spi`, not from here. What the CLI and the testkit need beyond this (the provider host, the
+ * loader, the shared provider rules) is `@spool/core/internal`, which carries no semver promise.
+ * Re-exports only: this file holds no code.
+ */
+
+export { ErrorCode, formatError } from './errors.js';
+export { HOST_VERSION } from './host/provider-host.js';
 export { HOST_SPI_VERSIONS } from './host/spi-versions.js';
-export { LogonSupport, type SupportHost } from './host/support.js';
-export { type ParsedAddress, parseAddress } from './pipeline/address.js';
 export { type CreateSpoolerOptions, createSpooler } from './pipeline/create-spooler.js';
 export type {
   HandOffReason,
@@ -50,10 +23,7 @@ export type {
   SpoolerEventName,
 } from './pipeline/events.js';
 export { normalizeFolder } from './pipeline/folders.js';
-export { newMessageId, rfcMessageId } from './pipeline/ids.js';
 export type { AttachmentInput, SubmitInput } from './pipeline/message-input.js';
-export { buildReports, ORIGINAL_MESSAGE_TYPE } from './pipeline/reports.js';
-export { isExpired, nextAttemptAt } from './pipeline/retry.js';
 export { Spooler } from './pipeline/spooler.js';
 export type {
   Clock,
@@ -65,8 +35,8 @@ export type {
   SpoolerOptions,
   WatchItem,
 } from './pipeline/types.js';
-export { diffProfiles, type ProfileDiff } from './profile/diff.js';
-export { parseDuration } from './profile/duration.js';
+// The payloads of reload() and of the 'status-row' event: types only, the functions behind them are internal.
+export type { ProfileDiff } from './profile/diff.js';
 export { type LoadProfileOptions, loadProfile, PROFILE_FILES } from './profile/load-profile.js';
 export {
   type AccountConfig,
@@ -76,7 +46,6 @@ export {
   type ProviderEntryConfig,
   type RetryPolicy,
 } from './profile/profile.js';
-export { type HostRowPatch, type StatusEvent, StatusTable } from './status/status-table.js';
 export {
   type EmbeddedStore,
   type OpenStoreOptions,
@@ -93,29 +62,29 @@ export type {
   QueueStore,
   StoreAdmin,
 } from './store/ports.js';
-export {
-  type Claim,
-  type ClaimOptions,
-  type Cursor,
-  type Disposition,
-  type FinishIfDone,
-  FOLDERS,
-  type FolderName,
-  type InsertResult,
-  type MessageState,
-  type NewMessage,
-  type OpenPreprocessRun,
-  type PendingRecipient,
-  type RecipientState,
-  type RecipientUpdate,
-  type RetentionRule,
-  type RouteDecision,
-  type SearchQuery,
-  type Settlement,
-  type SettleResult,
-  type StoredMessage,
-  type StoredRecipient,
-  type UnroutedRecipient,
+export type {
+  Claim,
+  ClaimOptions,
+  Cursor,
+  Disposition,
+  FinishIfDone,
+  FolderName,
+  InsertResult,
+  MessageState,
+  NewMessage,
+  OpenPreprocessRun,
+  PendingRecipient,
+  RecipientState,
+  RecipientUpdate,
+  RetentionRule,
+  RouteDecision,
+  SearchQuery,
+  Settlement,
+  SettleResult,
+  StoredMessage,
+  StoredRecipient,
+  UnroutedRecipient,
 } from './store/types.js';
+export { FOLDERS } from './store/types.js';
+export type { StatusEvent } from './status/status-table.js';
 export { createLogger, type LogLevel, type LogSink, stderrSink } from './util/logger.js';
-export { Redactor } from './util/redact.js';

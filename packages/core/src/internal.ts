@@ -53,6 +53,7 @@ export { type ParsedAddress, parseAddress } from './pipeline/address.js';
 export { newMessageId, rfcMessageId } from './pipeline/ids.js';
 export { buildReports, ORIGINAL_MESSAGE_TYPE } from './pipeline/reports.js';
 export { isExpired, nextAttemptAt } from './pipeline/retry.js';
+export { diffProfiles, type ProfileDiff } from './profile/diff.js';
 export { parseDuration } from './profile/duration.js';
 export { type HostRowPatch, type StatusEvent, StatusTable } from './status/status-table.js';
 export { createLogger } from './util/logger.js';

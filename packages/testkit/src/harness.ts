@@ -6,10 +6,10 @@ import {
   type LogSink,
   type PassReport,
   type Spooler,
-  type StatusRow,
   type StoredMessage,
   type SubmitInput,
 } from '@spool/core';
+import type { StatusRow } from '@spool/spi';
 import { type PreparedPackage, type ProviderTarget, preparePackage } from './target.js';
 
 /** Options of {@link createHarness}: the provider, its options, and optional spooler settings. */

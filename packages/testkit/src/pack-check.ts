@@ -4,7 +4,7 @@ import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from '
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type ProviderMeta, SpoolError } from '@spool/core';
+import { type ProviderMeta, SpoolError } from '@spool/spi';
 import { TestkitErrorCode, usageError } from './errors.js';
 import { importThroughLoader, initProvider, memoryLogger } from './target.js';
 

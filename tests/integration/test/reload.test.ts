@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { normalizeProfile, openEmbeddedStore, type StatusEvent } from '@spool/core';
+import { normalizeProfile, openEmbeddedStore } from '@spool/core';
+import type { StatusEvent } from '@spool/core/internal';
 import { describe, expect, it } from 'vitest';
 import { profileDir, spoolerIn } from './helpers.js';
 

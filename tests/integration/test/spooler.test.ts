@@ -3,7 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { ORIGINAL_MESSAGE_TYPE, openEmbeddedStore } from '@spool/core';
+import { openEmbeddedStore } from '@spool/core';
+import { ORIGINAL_MESSAGE_TYPE } from '@spool/core/internal';
 import { describe, expect, it } from 'vitest';
 import { fakeClock, profileDir, spoolerIn } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PROFILE_FILES, SpoolError } from '@spool/core';
+import { PROFILE_FILES } from '@spool/core';
+import { SpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import { CliErrorCode, ExitCode, usageError } from '../errors.js';
 

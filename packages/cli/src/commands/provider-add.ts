@@ -1,4 +1,4 @@
-import { HOST_SPI_VERSIONS, normalizeProfile, SpoolError } from '@spool/core';
+import { HOST_SPI_VERSIONS, normalizeProfile } from '@spool/core';
 import {
   type InstallMode,
   installProvider,
@@ -6,6 +6,7 @@ import {
   planProviderInstall,
   type SkippedVersion,
 } from '@spool/core/install';
+import { SpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import { CliErrorCode, ExitCode } from '../errors.js';
 import { loadCliProfile } from '../host.js';

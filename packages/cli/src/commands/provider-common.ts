@@ -1,14 +1,6 @@
-import {
-  candidateNames,
-  ErrorCode,
-  isPathSpec,
-  isSpoolError,
-  normalizeProfile,
-  type Profile,
-  type ProviderEntryConfig,
-  ProviderHost,
-  SpoolError,
-} from '@spool/core';
+import { ErrorCode, normalizeProfile, type Profile, type ProviderEntryConfig } from '@spool/core';
+import { candidateNames, isPathSpec, ProviderHost } from '@spool/core/internal';
+import { isSpoolError, SpoolError } from '@spool/spi';
 import type { CommandContext } from '../context.js';
 import { findDaemon } from '../daemon-client.js';
 import { formatError } from '../errors.js';

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { EntryState, LogonHandle } from '@spool/core';
+import type { EntryState, LogonHandle } from '@spool/core/internal';
 import type { Command } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { loadCliProfile, startHost } from '../host.js';

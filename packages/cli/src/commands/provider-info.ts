@@ -1,4 +1,6 @@
-import { ErrorCode, isSpoolError, normalizeProfile, type Profile, ProviderHost } from '@spool/core';
+import { ErrorCode, normalizeProfile, type Profile } from '@spool/core';
+import { ProviderHost } from '@spool/core/internal';
+import { isSpoolError } from '@spool/spi';
 import { builtinProviders } from '../builtins.js';
 import type { Command } from '../context.js';
 import { ExitCode } from '../errors.js';

@@ -1,16 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
+import { ErrorCode, HOST_SPI_VERSIONS, normalizeProfile } from '@spool/core';
 import {
-  ErrorCode,
   entryFileOf,
-  HOST_SPI_VERSIONS,
   isPathSpec,
   negotiateSpiVersion,
-  normalizeProfile,
   readManifest,
   resolveProviderPackage,
-  SpoolError,
-} from '@spool/core';
+} from '@spool/core/internal';
+import { SpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import { CliErrorCode, ExitCode, usageError } from '../errors.js';
 import { loadCliProfile } from '../host.js';

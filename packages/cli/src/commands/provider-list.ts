@@ -1,12 +1,11 @@
 import {
   type EntryState,
-  type ProviderManifest,
   type ProviderSource,
   type ResolvedPackage,
   readManifest,
   resolveProviderPackage,
-  type SpoolError,
-} from '@spool/core';
+} from '@spool/core/internal';
+import type { ProviderManifest, SpoolError } from '@spool/spi';
 import { builtinProviders } from '../builtins.js';
 import type { Command } from '../context.js';
 import { ExitCode } from '../errors.js';

@@ -1,5 +1,5 @@
-import { isPathSpec, resolveProviderPackage } from '@spool/core';
 import { findInstalledProvider, type InstallMode, removeProvider } from '@spool/core/install';
+import { isPathSpec, resolveProviderPackage } from '@spool/core/internal';
 import { builtinProviders } from '../builtins.js';
 import type { Command } from '../context.js';
 import { ExitCode } from '../errors.js';

@@ -1,16 +1,11 @@
-import {
-  HOST_SPI_VERSIONS,
-  isPathSpec,
-  type Profile,
-  type ProviderEntryConfig,
-  resolveProviderPackage,
-} from '@spool/core';
+import { HOST_SPI_VERSIONS, type Profile, type ProviderEntryConfig } from '@spool/core';
 import {
   findInstalledProvider,
   installProvider,
   planProviderUpdate,
   type SkippedVersion,
 } from '@spool/core/install';
+import { isPathSpec, resolveProviderPackage } from '@spool/core/internal';
 import { builtinProviders } from '../builtins.js';
 import type { Command, CommandContext } from '../context.js';
 import { ExitCode } from '../errors.js';

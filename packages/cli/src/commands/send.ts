@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { type AttachmentInput, SpoolError } from '@spool/core';
+import type { AttachmentInput } from '@spool/core';
+import { SpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import type { SubmitBody } from '../daemon/server.js';
 import { viaDaemon } from '../daemon-client.js';

@@ -1,4 +1,5 @@
-import { ErrorCode, SpoolError } from '@spool/core';
+import { ErrorCode } from '@spool/core';
+import { SpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { formatTime, type MessageJson, messageJson, redactorOf } from '../messages.js';

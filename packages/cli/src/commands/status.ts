@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Profile, parseDuration, type StatusRow } from '@spool/core';
+import type { Profile } from '@spool/core';
+import { parseDuration } from '@spool/core/internal';
+import type { StatusRow } from '@spool/spi';
 import type { Command, CommandContext } from '../context.js';
 import type { DaemonStatus } from '../daemon/server.js';
 import { findDaemon } from '../daemon-client.js';

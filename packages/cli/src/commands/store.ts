@@ -1,6 +1,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SpoolError, type StoreAdmin } from '@spool/core';
+import type { StoreAdmin } from '@spool/core';
+import { SpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import { CliErrorCode, ExitCode } from '../errors.js';
 import { storeLabel } from '../messages.js';

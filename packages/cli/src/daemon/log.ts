@@ -1,4 +1,5 @@
-import type { LogSink, Redactor } from '@spool/core';
+import type { LogSink } from '@spool/core';
+import type { Redactor } from '@spool/core/internal';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { colorsEnabled } from '../output.js';
 

@@ -1,4 +1,5 @@
-import type { StatusRow, StoredMessage } from '@spool/core';
+import type { StoredMessage } from '@spool/core';
+import type { StatusRow } from '@spool/spi';
 
 /** Upper bounds (seconds) of the hand-off latency histogram: from a fast local hand-off to an hour of retries. */
 export const LATENCY_BUCKETS = [

@@ -1,2 +1,2 @@
-// The diff lives in @spool/core, which applies it in Spooler.reload(); the daemon reports it.
-export { diffProfiles, type ProfileDiff } from '@spool/core';
+// The diff lives in @spool/core (internal entry), which applies it in Spooler.reload(); the daemon reports it.
+export { diffProfiles, type ProfileDiff } from '@spool/core/internal';

@@ -1,4 +1,4 @@
-import { Activity, LogonSupport, Redactor, StatusTable } from '@spool/core';
+import { Activity, LogonSupport, Redactor, StatusTable } from '@spool/core/internal';
 import { describe, expect, it } from 'vitest';
 
 const preprocessor = {
