@@ -172,7 +172,7 @@ describe('spool run as a daemon', () => {
     expect(await daemon.exited).toBe(0);
   }, 30_000);
 
-  it('/metrics is Prometheus text with messages by outcome and provider, queue depth and a latency histogram', async () => {
+  it('/metrics is Prometheus text with messages by outcome and provider, hand-offs by reason, queue depth and a latency histogram', async () => {
     const dir = profileDir({ rejectRecipients: ['bob'] });
     const daemon = await startDaemon(dir, [], cleanup);
     const ok = send(dir, 'LOOP:alice');
@@ -191,6 +191,13 @@ describe('spool run as a daemon', () => {
     ).toBe(1);
     expect(
       samples.get(`spool_messages_total{provider="${provider}",logon="loopback/default",outcome="failed"}`),
+    ).toBe(1);
+    // One hand-off per message, counted from the spooler's hand-off-settled event.
+    expect(
+      samples.get(`spool_handoffs_total{provider="${provider}",logon="loopback/default",reason="delivered"}`),
+    ).toBe(1);
+    expect(
+      samples.get(`spool_handoffs_total{provider="${provider}",logon="loopback/default",reason="failed"}`),
     ).toBe(1);
     expect(samples.get('spool_queue_depth')).toBe(0);
     expect(samples.get(`spool_logon_up{provider="${provider}",logon="loopback/default"}`)).toBe(1);

@@ -94,10 +94,18 @@ export class DaemonSpooler {
       const row = spooler.status().find((r) => r.id === logon);
       return row?.provider?.name ?? providers.get(logon) ?? logon.split('/')[0] ?? logon;
     };
-    return spooler.on('finished', (message) => {
+    // The metrics and the event stream read the spooler's events, never its state.
+    const offFinished = spooler.on('finished', (message) => {
       this.metrics.observeFinished(message, Date.now(), providerOf);
       this.#onFinished(message);
     });
+    const offSettled = spooler.on('hand-off-settled', (settled) =>
+      this.metrics.observeHandOff(settled, providerOf),
+    );
+    return () => {
+      offFinished();
+      offSettled();
+    };
   }
 
   /**

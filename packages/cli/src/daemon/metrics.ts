@@ -1,4 +1,4 @@
-import type { StoredMessage } from '@spool/core';
+import type { HandOffSettled, StoredMessage } from '@spool/core';
 import type { StatusRow } from '@spool/spi';
 
 /** Upper bounds (seconds) of the hand-off latency histogram: from a fast local hand-off to an hour of retries. */
@@ -46,6 +46,8 @@ export class DaemonMetrics {
   readonly #messages = new Map<string, { labels: Labels; value: number }>();
   /** `provider` → latency from submit to the message being finished. */
   readonly #latency = new Map<string, { labels: Labels; histogram: Histogram }>();
+  /** `provider|logon|reason` → hand-offs that ended that way (from the spooler's `hand-off-settled` event). */
+  readonly #handOffs = new Map<string, { labels: Labels; value: number }>();
   readonly #requests = new Map<string, { labels: Labels; value: number }>();
   readonly #reloads = new Map<string, { labels: Labels; value: number }>();
 
@@ -81,6 +83,15 @@ export class DaemonMetrics {
     }
   }
 
+  /** Counts a settled hand-off by provider, logon and how it ended (delivered, failed, deferred, cancelled). */
+  observeHandOff(settled: HandOffSettled, providerOf: (logon: string) => string): void {
+    bump(this.#handOffs, {
+      provider: providerOf(settled.logonId),
+      logon: settled.logonId,
+      reason: settled.reason,
+    });
+  }
+
   /** Counts an API request by route (the pattern, not the raw path, so ids do not explode the series). */
   observeRequest(route: string, method: string, status: number): void {
     bump(this.#requests, { route, method, status: String(status) });
@@ -104,6 +115,14 @@ export class DaemonMetrics {
     );
     for (const { labels, value } of this.#messages.values())
       lines.push(`spool_messages_total${labelText(labels)} ${value}`);
+
+    family(
+      'spool_handoffs_total',
+      'counter',
+      'Hand-offs to a logon that settled, by provider, logon and reason (delivered, failed, deferred, cancelled).',
+    );
+    for (const { labels, value } of this.#handOffs.values())
+      lines.push(`spool_handoffs_total${labelText(labels)} ${value}`);
 
     family(
       'spool_logon_recipients',
