@@ -2,10 +2,14 @@
 // three light providers logged on, and prints the figures as JSON.
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { CORE_DIST, FIXTURE_DIR, LIGHT_PROVIDERS } from './lib.mjs';
+import { CORE_DIST, CORE_INTERNAL_DIST, FIXTURE_DIR, LIGHT_PROVIDERS } from './lib.mjs';
 
 const t0 = performance.now();
-const { normalizeProfile, ProviderHost } = await import(pathToFileURL(CORE_DIST).href);
+// The provider host is in @spool/core/internal; both entries share their chunks, so this loads what one did.
+const [{ normalizeProfile }, { ProviderHost }] = await Promise.all([
+  import(pathToFileURL(CORE_DIST).href),
+  import(pathToFileURL(CORE_INTERNAL_DIST).href),
+]);
 const t1 = performance.now();
 const profile = normalizeProfile({ providers: LIGHT_PROVIDERS }, { dir: FIXTURE_DIR, env: {} });
 const host = await ProviderHost.start({ profile, strict: true, logSink: () => {} });

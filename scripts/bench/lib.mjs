@@ -11,6 +11,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** The built @spool/core entry. */
 // SPOOL_BENCH_CORE_DIST points a run at another build of core (A/B comparisons of a change on a busy machine).
 export const CORE_DIST = process.env.SPOOL_BENCH_CORE_DIST ?? join(ROOT, 'packages/core/dist/index.js');
+/** The built `@spool/core/internal` entry beside it, where the provider host lives (the host-start figures). */
+export const CORE_INTERNAL_DIST = join(dirname(CORE_DIST), 'internal.js');
 /** The fixture profile directory whose node_modules holds the light providers. */
 export const FIXTURE_DIR = join(ROOT, 'packages/core/test/fixtures/profile');
 /** The three light fixture providers every host-start figure logs on. */
