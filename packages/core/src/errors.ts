@@ -31,6 +31,12 @@ export const ErrorCode = {
   STORE_FAILED: 'SPOOL_E_STORE_FAILED',
   STOPPED: 'SPOOL_E_STOPPED',
   RELOAD_NEEDS_RESTART: 'SPOOL_E_RELOAD_NEEDS_RESTART',
+  /**
+   * A reload was checked and switched to, but an entry it started failed to log on (a file its logon opens is
+   * missing, bad credentials, a timeout): the message names the entry and its error, the entry stays failed
+   * (its mail waits), the other entries run the new profile. Fix the entry and reload again.
+   */
+  RELOAD_LOGON_FAILED: 'SPOOL_E_RELOAD_LOGON_FAILED',
 } as const;
 
 /** One of the host's error codes. */

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAddressType, type Logger, type TransportLogon } from '@spool/spi';
+import { isAddressType, type Logger, type TransportLogon, type TransportProvider } from '@spool/spi';
 import corePackage from '../../package.json' with { type: 'json' };
 import { type Attribution, ErrorCode, SpoolError } from '../errors.js';
-import type { Profile } from '../profile/profile.js';
+import type { Profile, ProviderEntryConfig } from '../profile/profile.js';
 import { blankRow, type StatusTable } from '../status/status-table.js';
 import { createLogger, type LogSink } from '../util/logger.js';
 import { Activity, type CallRunner } from './call-runner.js';
@@ -43,7 +43,7 @@ export async function startEntry(
   imported: ImportedProvider,
 ): Promise<void> {
   const { config } = entry;
-  const { profile, hostSpiVersions } = context;
+  const { hostSpiVersions } = context;
   entry.imported = imported;
   if (imported.spiOverride) {
     context.logger.warn(
@@ -56,6 +56,28 @@ export async function startEntry(
       `!!! ${imported.package.name}@${imported.version} declares SPI ${imported.manifest.spi}, which this host (SPI ${hostSpiVersions.join(', ')}) does not implement; loading it anyway because ${config.keyPath}.ignoreSpiRange is true. Expect breakage; remove the override once a compatible version exists.`,
     );
   }
+  entry.provider = await initProvider(context, config, imported);
+  for (const account of config.accounts) {
+    const options = await accountOptions(context.profile, config, imported, entry.provider, account);
+    entry.logons.push(await logOn(context, entry, account.name, options));
+  }
+}
+
+/** What {@link initProvider} needs: the profile, where provider logs go, and the call runner. */
+export type ProviderInitContext = Pick<EntryStartContext, 'profile' | 'sink' | 'hostSpiVersions'> & {
+  readonly runner: Pick<CallRunner, 'run'>;
+};
+
+/**
+ * MAPI XPProviderInit for one entry: calls the imported module's `xpProviderInit` through the call runner
+ * (the entry's timeouts) and checks the provider object it returns against the manifest. Logs nothing on.
+ */
+export async function initProvider(
+  context: ProviderInitContext,
+  config: ProviderEntryConfig,
+  imported: ImportedProvider,
+): Promise<TransportProvider> {
+  const { profile, hostSpiVersions } = context;
   const providerLogger = createLogger(context.sink, profile.redactor, {
     provider: imported.package.name,
     entry: config.id,
@@ -74,24 +96,35 @@ export async function startEntry(
       logger: providerLogger,
     }),
   );
-  entry.provider = checkProviderObject(imported, provider);
-  const schema = entry.provider.meta.optionsSchema;
-  for (const account of config.accounts) {
-    const options = { ...config.options, ...account.options };
-    // Most providers publish no schema: then there is nothing to validate, and no validator to load.
-    if (schema !== undefined) {
-      await validateOptions({
-        schema,
-        options,
-        entry: config,
-        account,
-        provider: imported.package.name,
-        file: profile.file,
-        redactor: profile.redactor,
-      });
-    }
-    entry.logons.push(await logOn(context, entry, account.name, options));
+  return checkProviderObject(imported, provider);
+}
+
+/**
+ * One account's options (the entry's merged with the account's), validated against the provider's options
+ * schema when it publishes one; throws `SPOOL_E_INVALID_OPTIONS` naming the file and key.
+ */
+export async function accountOptions(
+  profile: Profile,
+  config: ProviderEntryConfig,
+  imported: ImportedProvider,
+  provider: TransportProvider,
+  account: ProviderEntryConfig['accounts'][number],
+): Promise<Record<string, unknown>> {
+  const options = { ...config.options, ...account.options };
+  const schema = provider.meta.optionsSchema;
+  // Most providers publish no schema: then there is nothing to validate, and no validator to load.
+  if (schema !== undefined) {
+    await validateOptions({
+      schema,
+      options,
+      entry: config,
+      account,
+      provider: imported.package.name,
+      file: profile.file,
+      redactor: profile.redactor,
+    });
   }
+  return options;
 }
 
 /** Logs one account on (MAPI TransportLogon): support object, status row, shape check, address types. */
