@@ -1,9 +1,10 @@
 /**
  * What `spool` exits with. Scripts may rely on these; they are documented in `spool --help`.
  * 0: done. 1: a user error or a coded error (bad profile, provider refused, …). 2: the command line itself was
- * wrong. 3: the spooler failed (store, internal error).
+ * wrong. 3: the spooler failed (store, internal error). 4: `spool run --once` ran its pass, but a provider
+ * entry could not serve (its mail waits in the Outbox).
  */
-export const ExitCode = { OK: 0, USER: 1, USAGE: 2, FAILURE: 3 } as const;
+export const ExitCode = { OK: 0, USER: 1, USAGE: 2, FAILURE: 3, ENTRY_FAILED: 4 } as const;
 
 /** One of the {@link ExitCode} values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

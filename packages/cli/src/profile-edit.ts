@@ -8,6 +8,12 @@ import { CliErrorCode } from './errors.js';
 export interface NewProviderEntry {
   readonly provider: string;
   readonly id?: string;
+  /**
+   * The address types the provider's manifest claims (`spool.addressTypes`). Written into the entry so that
+   * when the entry later cannot load (uninstalled, a broken update) the spooler still knows which mail is
+   * its, and keeps that mail waiting instead of bouncing it.
+   */
+  readonly addressTypes?: readonly string[];
 }
 
 type Format = 'yaml' | 'json' | 'package.json';
@@ -89,14 +95,22 @@ export async function addProviderEntry(file: string, entry: NewProviderEntry): P
   const text = readFileSync(file, 'utf8');
   const format = formatOf(file, text);
   if (!format) throw notEditable(file, entry);
-  const plainEntry = { ...(entry.id ? { id: entry.id } : {}), provider: entry.provider };
+  const plainEntry = {
+    ...(entry.id ? { id: entry.id } : {}),
+    provider: entry.provider,
+    ...(entry.addressTypes && entry.addressTypes.length > 0 ? { addressTypes: [...entry.addressTypes] } : {}),
+  };
   if (format === 'yaml') {
     const { isMap, isNode, isScalar, isSeq, parseDocument } = await import('yaml');
     const doc = parseDocument(text);
     if (doc.errors.length > 0) throw invalid(file, '(file)', doc.errors[0]?.message ?? 'YAML syntax error');
     const providers = doc.get('providers', true);
+    // `addressTypes: [SMTP]` on one line, as people write it.
+    const entryNode = doc.createNode(plainEntry);
+    const types = isMap(entryNode) ? entryNode.get('addressTypes', true) : undefined;
+    if (isSeq(types)) types.flow = true;
     if (providers === undefined || providers === null) {
-      doc.set('providers', doc.createNode([plainEntry]));
+      doc.set('providers', doc.createNode([entryNode]));
     } else if (isSeq(providers)) {
       // The parser hangs every comment after the list's last item on that item, including the comments of
       // the top-level keys that follow when `providers` is the last key. Keep the item's own comment (up to
@@ -111,7 +125,7 @@ export async function addProviderEntry(file: string, entry: NewProviderEntry): P
           doc.comment = doc.comment ? `${tail}\n${doc.comment}` : tail;
         }
       }
-      providers.add(doc.createNode(plainEntry));
+      providers.add(entryNode);
     } else {
       throw invalid(file, 'providers', 'is not a list');
     }

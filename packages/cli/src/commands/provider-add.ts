@@ -74,8 +74,10 @@ export const providerAdd: Command = async (context) => {
   // one must be writable and must not take an id already used.
   const existing = profile.providers.find((entry) => entryNamesPackage(entry, plan.name));
   const newEntry = { provider: plan.name, ...(options.id ? { id: options.id } : {}) };
+  // The manifest's address types go into the entry: should it fail to load later, its mail still waits.
+  const written = { ...newEntry, addressTypes: plan.manifest.addressTypes };
   if (!existing) {
-    assertProfileEditable(file, newEntry);
+    assertProfileEditable(file, written);
     const id = normalizeProfile({ providers: [newEntry] }, { file, dir: profile.dir, env }).providers[0]!.id;
     const taken = profile.providers.find((entry) => entry.id === id);
     if (taken) {
@@ -119,7 +121,7 @@ export const providerAdd: Command = async (context) => {
       `the loader resolves ${plan.name} to ${trial.packageDir}, not to the copy just installed in ${result.packageDir}; \`spool provider doctor\` shows the copies`,
     );
   }
-  if (!existing) await addProviderEntry(file, newEntry);
+  if (!existing) await addProviderEntry(file, written);
   const daemon = await notifyDaemonReload(profile);
 
   const report: AddReport = {
@@ -144,6 +146,7 @@ export const providerAdd: Command = async (context) => {
   };
   if (options.json) {
     out.json(report);
+    reportDaemonReload(context, daemon);
     return ExitCode.OK;
   }
   for (const warning of warnings) out.warn(warning);

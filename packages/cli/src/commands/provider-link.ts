@@ -102,7 +102,8 @@ export const providerLink: Command = async (context) => {
     loaded = true;
   }
 
-  await addProviderEntry(file, entry);
+  // The manifest's address types go into the entry: should it fail to load later, its mail still waits.
+  await addProviderEntry(file, { ...entry, addressTypes: manifest.addressTypes });
   const report: LinkReport = {
     file,
     id,

@@ -29,7 +29,10 @@ export interface ProviderListRow {
   readonly spiRange: string | null;
   /** The SPI version negotiated with this host. */
   readonly spiVersion: string | null;
-  /** The address types the logons claim (the manifest's when no logon came up). */
+  /**
+   * The address types the logons claim; when no logon came up, the manifest's, else the entry's own
+   * `addressTypes:` key (a failed entry keeps claiming them: their mail waits for it).
+   */
   readonly addressTypes: readonly string[];
   /** Copies of the package this one shadows (e.g. a built-in overridden by an installed copy). */
   readonly shadowed: readonly { readonly path: string; readonly source: ProviderSource }[];
@@ -74,7 +77,11 @@ export const providerList: Command = async (context) => {
   ]);
   for (const line of lines) out.line(line);
   for (const row of rows) {
-    if (row.error) out.line(`${s.dim(`${row.id}:`)} ${row.error.code}: ${row.error.message}`);
+    if (row.error) {
+      out.line(`${s.dim(`${row.id}:`)} ${row.error.code}: ${row.error.message}`);
+      const types = row.addressTypes.length > 0 ? ` for ${row.addressTypes.join(', ')}` : '';
+      out.line(s.dim(`${row.id}: cannot serve; its mail${types} waits in the Outbox until it serves again`));
+    }
     for (const copy of row.shadowed)
       out.line(s.dim(`${row.id}: overrides the ${copy.source} copy at ${copy.path}`));
   }
@@ -110,9 +117,18 @@ export function describeEntry(
     path: pkg?.dir ?? null,
     spiRange: manifest?.spi ?? null,
     spiVersion: imported?.spiVersion ?? null,
-    addressTypes: logonTypes.length > 0 ? logonTypes : [...(manifest?.addressTypes ?? [])],
+    addressTypes:
+      logonTypes.length > 0
+        ? logonTypes
+        : [...(manifest?.addressTypes ?? configuredTypes(config) ?? [])].map((t) => t.toUpperCase()),
     shadowed: (pkg?.shadowed ?? []).map((copy) => ({ path: copy.dir, source: copy.source })),
     state: entry.status === 'failed' ? 'failed' : 'active',
     error: error ? { code: error.code, message: redact(error.message) } : null,
   };
+}
+
+/** The entry's own `addressTypes:` key, once the profile carries it (`provider add` and `link` write it). */
+function configuredTypes(config: EntryState['config']): readonly string[] | undefined {
+  const types = (config as { addressTypes?: unknown }).addressTypes;
+  return Array.isArray(types) && types.every((t) => typeof t === 'string') ? types : undefined;
 }

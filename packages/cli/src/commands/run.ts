@@ -7,6 +7,7 @@ import { DaemonSpooler, logonsOf } from '../daemon/daemon.js';
 import { acquireDaemonLock, removeDaemonInfo, writeDaemonInfo } from '../daemon/files.js';
 import { createDaemonLogger } from '../daemon/log.js';
 import { createDaemonServer } from '../daemon/server.js';
+import { type FailingEntryDetail, failingDetails } from '../entry-health.js';
 import { CliError, CliErrorCode, ExitCode, usageError } from '../errors.js';
 import { loadCliProfile } from '../host.js';
 import {
@@ -40,18 +41,29 @@ async function runOnce(context: CommandContext): Promise<number> {
   const { spooler, profile } = await openSpooler(context, { autoStart: false });
   let failure: { code: string; message: string } | undefined;
   let report: Awaited<ReturnType<Spooler['runOnce']>>;
+  let failing: FailingEntryDetail[];
   try {
     report = await spooler.runOnce();
     failure = spoolerFailure(spooler);
+    failing = failingDetails(spooler.providers(), profile);
   } finally {
     await spooler.stop();
   }
   const json = passReportJson(report, redactorOf(profile));
-  if (options.json) out.json({ ...json, error: failure ?? null });
+  if (options.json) out.json({ ...json, error: failure ?? null, failing });
   else printPassReport(out, json);
   if (failure) {
     out.error(Object.assign(new Error(failure.message), { code: failure.code }));
     return ExitCode.FAILURE;
+  }
+  if (failing.length > 0) {
+    const names = failing.map((entry) => `${entry.entry} (${entry.code})`).join(', ');
+    const [what, whose] =
+      failing.length === 1 ? ['a provider entry', 'its'] : [`${failing.length} provider entries`, 'their'];
+    out.warn(
+      `${what} could not serve: ${names}; ${whose} mail waits in the Outbox (exit code ${ExitCode.ENTRY_FAILED}; \`spool provider doctor\` shows why)`,
+    );
+    return ExitCode.ENTRY_FAILED;
   }
   return ExitCode.OK;
 }
@@ -131,11 +143,26 @@ async function runForeground(context: CommandContext): Promise<number> {
         event(context, 'reloaded', `SIGHUP: reloaded; logons ${report.logons.join(', ') || 'none'}`, {
           ...report,
         }),
-      (error: unknown) =>
-        logger.error(
-          { code: (error as { code?: string }).code },
-          `reload failed: ${(error as Error).message}`,
-        ),
+      // The daemon logged why (coded); stdout says it too, as the reloaded event does for a success.
+      (error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        const hint = (error as { hint?: unknown }).hint;
+        const applied = code === 'SPOOL_E_RELOAD_LOGON_FAILED';
+        const redactor = daemon?.profile.redactor ?? profile.redactor;
+        const message = redactor.text((error as Error).message);
+        event(
+          context,
+          'reload-failed',
+          `SIGHUP: ${applied ? 'reloaded, but' : 'reload refused, still running the profile it had:'} ${String(code)}: ${message}`,
+          {
+            code: typeof code === 'string' ? code : 'SPOOL_E_DAEMON_FAILED',
+            message,
+            hint: typeof hint === 'string' ? redactor.text(hint) : null,
+            applied,
+            logons: daemon ? logonsOf(daemon.now) : [],
+          },
+        );
+      },
     );
   };
   process.on('SIGINT', onStop);

@@ -5,6 +5,7 @@ import { SpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import type { SubmitBody } from '../daemon/server.js';
 import { viaDaemon } from '../daemon-client.js';
+import { recipientsOf, type SendWarning, sendWarnings } from '../entry-health.js';
 import { CliErrorCode, ExitCode, usageError } from '../errors.js';
 import { loadCliProfile } from '../host.js';
 import { withSpooler } from '../spooler.js';
@@ -17,6 +18,11 @@ export interface SendReport {
   readonly messageId: string;
   /** True when the idempotency key was used before: nothing was stored, `id` is the first message's. */
   readonly duplicate: boolean;
+  /**
+   * Recipients whose address type belongs to a provider entry that cannot serve now: the message is queued
+   * all the same and waits for the entry. Empty when every recipient's entry serves.
+   */
+  readonly warnings: readonly SendWarning[];
 }
 
 /** Content types by file extension; anything else is sent as application/octet-stream. */
@@ -92,14 +98,35 @@ export const send: Command = async (context) => {
       contentBase64: Buffer.from(content).toString('base64'),
     })),
   };
-  const result: SendReport =
+  const answer =
     (await viaDaemon(profile, (daemon) => daemon.request<SendReport>('POST', '/messages', body))) ??
-    (await withSpooler(context, (spooler) => spooler.submit({ ...input, attachments }), profile));
+    (await withSpooler(
+      context,
+      async (spooler) => {
+        const stored = await spooler.submit({ ...input, attachments });
+        return {
+          ...stored,
+          warnings: sendWarnings(spooler.providers(), spooler.profile, recipientsOf(input)),
+        };
+      },
+      profile,
+    ));
+  // A daemon of an older CLI answers without warnings.
+  const result: SendReport = { ...answer, warnings: answer.warnings ?? [] };
   if (options.json) out.json(result);
   else {
     out.line(result.id);
     if (result.duplicate)
       out.warn(`idempotency key already used: nothing stored; ${result.id} is the first message's id`);
   }
+  for (const warning of result.warnings) out.warn(sendWarningText(warning));
   return ExitCode.OK;
 };
+
+/**
+ * One warning line: the recipients, the entry and its coded error, and that the message waits. The message
+ * of the error is in `--json` (and, in-process, in the load error logged just before).
+ */
+export function sendWarningText(warning: SendWarning): string {
+  return `${warning.recipients.join(', ')}: provider entry "${warning.entry}" cannot serve ${warning.addressType} (${warning.code}); the message is queued and waits until the entry serves again (\`spool provider doctor\` shows why)`;
+}

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Profile } from '@spool/core';
-import { parseDuration } from '@spool/core/internal';
+import type { Profile, ProviderInfo } from '@spool/core';
+import { type EntryState, parseDuration } from '@spool/core/internal';
 import type { StatusRow } from '@spool/spi';
 import type { Command, CommandContext } from '../context.js';
 import type { DaemonStatus } from '../daemon/server.js';
 import { findDaemon } from '../daemon-client.js';
+import { type FailingEntryDetail, failingDetails, notServing } from '../entry-health.js';
 import { ExitCode, usageError } from '../errors.js';
 import { loadCliProfile, startHost } from '../host.js';
 import { table } from '../output.js';
@@ -13,6 +14,8 @@ import { table } from '../output.js';
 export interface StatusReport {
   readonly daemon: DaemonStatus['daemon'] | null;
   readonly rows: readonly StatusRowJson[];
+  /** The entries that cannot serve, with their errors and the address types whose mail waits for them. */
+  readonly failing: readonly FailingEntryDetail[];
 }
 
 /** A status row with every optional field present (null when unset), as the JSON Schema requires. */
@@ -36,6 +39,58 @@ export function statusRowJson(row: StatusRow): StatusRowJson {
   };
 }
 
+/**
+ * The rows with one for every entry that cannot serve and has none (an entry that never logged on has no
+ * logon row): failure set, its coded error as the last error, so the table shows it even without a logon.
+ */
+export function withEntryRows(
+  rows: readonly StatusRowJson[],
+  entries: readonly ProviderInfo[],
+  redact: (text: string) => string,
+): StatusRowJson[] {
+  const all = [...rows];
+  for (const entry of entries) {
+    const why = notServing(entry);
+    if (!why) continue;
+    const own = (row: StatusRowJson) => row.id === entry.id || row.id.startsWith(`${entry.id}/`);
+    if (rows.some((row) => own(row) && row.failure)) continue;
+    const at = new Date().toISOString();
+    all.push({
+      id: entry.id,
+      kind: 'logon',
+      displayName: entry.id,
+      provider: entry.package ? { name: entry.package.name, version: entry.package.version } : null,
+      spiVersion: null,
+      identity: null,
+      available: false,
+      offline: false,
+      failure: true,
+      inbound: { enabled: false, active: false, flushing: false },
+      outbound: { enabled: false, active: false, flushing: false },
+      text: 'cannot serve',
+      progress: null,
+      counters: { sent: 0, failed: 0, deferred: 0, received: 0 },
+      lastError: { code: why.code, message: redact(why.message), at },
+      updatedAt: at,
+    });
+  }
+  return all;
+}
+
+/** A host's entry as the plain data `spooler.providers()` gives (what the health checks read). */
+function entryInfo(entry: EntryState): ProviderInfo {
+  return {
+    id: entry.config.id,
+    spec: entry.config.provider,
+    ...(entry.imported
+      ? { package: { name: entry.imported.package.name, version: entry.imported.version } }
+      : {}),
+    status: entry.status,
+    ...(entry.error ? { error: entry.error } : {}),
+    logons: entry.logons.filter((logon) => logon.state !== 'closed').map((logon) => logon.id),
+  };
+}
+
 /** `status --watch` refreshes this often without --interval. */
 const DEFAULT_INTERVAL_MS = 2_000;
 
@@ -45,10 +100,19 @@ const DEFAULT_INTERVAL_MS = 2_000;
  */
 async function statusReport(context: CommandContext, profile: Profile): Promise<StatusReport> {
   const daemon = await findDaemon(profile);
-  if (daemon) return daemon.request<DaemonStatus>('GET', '/status');
+  if (daemon) {
+    const answer = await daemon.request<DaemonStatus>('GET', '/status');
+    return { ...answer, failing: answer.failing ?? [] }; // a daemon of an older CLI sends no `failing`
+  }
   const host = await startHost(context, profile);
   try {
-    return { daemon: null, rows: host.statusTable.rows().map(statusRowJson) };
+    const entries = host.entries.map(entryInfo);
+    const redact = profile.redactor.text.bind(profile.redactor);
+    return {
+      daemon: null,
+      rows: withEntryRows(host.statusTable.rows().map(statusRowJson), entries, redact),
+      failing: failingDetails(entries, profile),
+    };
   } finally {
     await host.stop();
   }
@@ -124,6 +188,12 @@ function statusLines(context: CommandContext, report: StatusReport): string[] {
     ? `daemon: pid ${daemon.pid}, 127.0.0.1:${daemon.port}, up ${daemon.uptime}s (since ${daemon.started})`
     : 'daemon: none (the providers were started in this process to read their status)';
   if (rows.length === 0) return [head, 'no providers in the profile'];
+  const failing = report.failing.map((entry) => {
+    const waits = entry.addressTypes
+      ? `its mail for ${entry.addressTypes.join(', ')} waits in the Outbox`
+      : 'its mail waits in the Outbox';
+    return s.red(`${entry.entry}: cannot serve (${entry.code}); ${waits} until it serves again`);
+  });
   return [
     s.dim(head),
     ...table([
@@ -144,5 +214,6 @@ function statusLines(context: CommandContext, report: StatusReport): string[] {
         row.lastError ? `${row.text} (${s.red(row.lastError.code)}: ${row.lastError.message})` : row.text,
       ]),
     ]),
+    ...failing,
   ];
 }

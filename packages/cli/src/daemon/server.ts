@@ -2,7 +2,16 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AttachmentInput, FlushProgress, SubmitInput } from '@spool/core';
 import type { Logger } from 'pino';
-import { type StatusRowJson, statusRowJson } from '../commands/status.js';
+import { type StatusRowJson, statusRowJson, withEntryRows } from '../commands/status.js';
+import {
+  type FailingEntry,
+  type FailingEntryDetail,
+  failingDetails,
+  failingEntries,
+  readiness,
+  recipientsOf,
+  sendWarnings,
+} from '../entry-health.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import { messageJson, passReportJson, redactorOf } from '../messages.js';
 import type { DaemonSpooler } from './daemon.js';
@@ -21,6 +30,8 @@ export interface SubmitBody extends Omit<SubmitInput, 'attachments'> {
 export interface DaemonStatus {
   readonly daemon: { pid: number; port: number; started: string; uptime: number };
   readonly rows: readonly StatusRowJson[];
+  /** The entries that cannot serve, with their errors and the address types whose mail waits for them. */
+  readonly failing: readonly FailingEntryDetail[];
 }
 
 /** The largest request body taken (a message with attachments, base64): 32 MiB. */
@@ -56,9 +67,10 @@ export interface ServerDeps {
 }
 
 /**
- * The daemon's HTTP API on node:http. Every route but `GET /healthz` needs `Authorization: Bearer <token>`
- * (the token from daemon.json). /healthz is open on purpose: it says only that a daemon with this pid is up,
- * which liveness probes (systemd, Docker, a load balancer) need without holding the secret.
+ * The daemon's HTTP API on node:http. Every route but `GET /healthz` and `GET /readyz` needs
+ * `Authorization: Bearer <token>` (the token from daemon.json). Those two are open on purpose: liveness and
+ * readiness probes (systemd, Docker, Kubernetes, a load balancer) need them without holding the secret, so
+ * they say only that a daemon with this pid is up and which entries fail, by error code (never a message).
  */
 export function createDaemonServer(deps: ServerDeps): Server {
   const expected = Buffer.from(`Bearer ${deps.token}`);
@@ -83,7 +95,13 @@ export function createDaemonServer(deps: ServerDeps): Server {
       if (url.pathname === '/healthz') {
         route = '/healthz';
         if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        return send(res, 200, { status: 'ok', pid: deps.pid });
+        return send(res, 200, health(deps));
+      }
+      if (url.pathname === '/readyz') {
+        route = '/readyz';
+        if (method !== 'GET') return methodNotAllowed(res, 'GET');
+        const { ready, failing } = readiness(deps.daemon.now.providers());
+        return send(res, ready ? 200 : 503, ready ? { ready } : { ready, failing });
       }
       if (!authorized(req)) {
         route = 'unauthorized';
@@ -110,7 +128,9 @@ export function createDaemonServer(deps: ServerDeps): Server {
           if (method !== 'POST') return methodNotAllowed(res, 'POST');
           const input = toSubmitInput(await readJson(req));
           const spooler = await deps.daemon.current();
-          return send(res, 201, await spooler.submit(input));
+          const stored = await spooler.submit(input);
+          const warnings = sendWarnings(spooler.providers(), spooler.profile, recipientsOf(input));
+          return send(res, 201, { ...stored, warnings });
         }
         case '/flush': {
           route = '/flush';
@@ -150,7 +170,7 @@ export function createDaemonServer(deps: ServerDeps): Server {
         }
         default:
           throw new CliError(CliErrorCode.BAD_REQUEST, `no route ${method} ${url.pathname}`, {
-            hint: 'Routes: POST /messages, POST /messages/:id/cancel, POST /flush, POST /reload, GET /status, GET /healthz, GET /metrics.',
+            hint: 'Routes: POST /messages, POST /messages/:id/cancel, POST /flush, POST /reload, GET /status, GET /healthz, GET /readyz, GET /metrics.',
             details: { status: 404 },
           });
       }
@@ -167,9 +187,23 @@ export function createDaemonServer(deps: ServerDeps): Server {
   });
 }
 
+/**
+ * What `GET /healthz` answers: always 200 while the process serves (liveness, and the CLI's own daemon
+ * discovery, rely on that); `degraded` while an entry cannot serve. Codes only: the route is open.
+ */
+export function health(deps: ServerDeps): {
+  status: 'ok' | 'degraded';
+  pid: number;
+  failing: readonly FailingEntry[];
+} {
+  const failing = failingEntries(deps.daemon.now.providers());
+  return { status: failing.length === 0 ? 'ok' : 'degraded', pid: deps.pid, failing };
+}
+
 /** What `GET /status` answers. */
 export function daemonStatus(deps: ServerDeps): DaemonStatus {
   const spooler = deps.daemon.now;
+  const providers = spooler.providers();
   return {
     daemon: {
       pid: deps.pid,
@@ -177,7 +211,12 @@ export function daemonStatus(deps: ServerDeps): DaemonStatus {
       started: deps.started.toISOString(),
       uptime: Math.round((Date.now() - deps.started.getTime()) / 1000),
     },
-    rows: spooler.profile.redactor.value(spooler.status()).map(statusRowJson),
+    rows: withEntryRows(
+      spooler.profile.redactor.value(spooler.status()).map(statusRowJson),
+      providers,
+      spooler.profile.redactor.text.bind(spooler.profile.redactor),
+    ),
+    failing: failingDetails(providers, spooler.profile),
   };
 }
 
