@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogonView } from '../host/provider-port.js';
 import { beginTraffic, isStopping, type PipelineContext } from './context.js';
 import type { Receiving } from './receiving.js';
@@ -10,6 +11,8 @@ import type { PassReport } from './types.js';
 const MAX_FLUSH_ROUNDS = 1_000_000;
 const MAX_PASS_ROUNDS = 10_000;
 const MAX_SETTLE_ROUNDS = 100_000;
+/** Failed passes in a row after which `runOnce()` and `flush()` give up and reject with the pass's error. */
+const MAX_FAILED_ROUNDS = 3;
 
 /**
  * Passes a caller drives: `flush()` (MAPI's deliver now) and `runOnce()` (`spool run --once`), each reporting
@@ -65,10 +68,16 @@ export class Passes {
       try {
         await beginTraffic(this.#ctx);
         await this.#routing.routeAll();
-        for (let round = 0; round < MAX_PASS_ROUNDS; round++) {
+        let left = Number.POSITIVE_INFINITY;
+        for (let round = 0, failed = 0; round < MAX_PASS_ROUNDS; round++) {
           this.#ctx.wake();
           await this.waitUntilSettled();
-          if ((await store.countDue(null, { dueBy: state.passCutoff })) === 0) break;
+          if (await this.#passFailed(++failed)) continue;
+          failed = 0;
+          const due = await store.countDue(null, { dueBy: state.passCutoff });
+          // Done, or a round that handed nothing off: what is left waits on logons that cannot take it now.
+          if (due === 0 || due >= left) break;
+          left = due;
         }
         for (const logon of port.logons()) await this.#receiving.pollOnce(logon);
         await this.waitUntilSettled();
@@ -107,14 +116,32 @@ export class Passes {
     const total = await store.countDue(logon.id);
     let done = 0;
     this.#progress(logon.id, 'outbound', done, total);
-    for (let round = 0; round < MAX_FLUSH_ROUNDS && !signal?.aborted; round++) {
+    let before = Number.POSITIVE_INFINITY;
+    for (let round = 0, failed = 0; round < MAX_FLUSH_ROUNDS && !signal?.aborted; round++) {
       this.#ctx.wake();
       await this.waitUntilSettled(logon.id);
+      if (await this.#passFailed(++failed)) continue;
+      failed = 0;
       const left = await store.countDue(logon.id);
       done = Math.max(done, total - left);
       this.#progress(logon.id, 'outbound', done, Math.max(total, done));
-      if (left === 0 || isStopping(this.#ctx)) break;
+      // A logon that stopped serving during the flush (a call timed out) or a round that handed nothing
+      // off ends it: what is left waits for the logon.
+      if (left === 0 || left >= before || isStopping(this.#ctx) || logon.state !== 'active') break;
+      before = left;
     }
+  }
+
+  /**
+   * After a round: true when its pass failed (the scheduler armed its own retry), after waiting the
+   * scheduler's back-off; the `failed`-th failure in a row rejects with the pass's coded error instead.
+   */
+  async #passFailed(failed: number): Promise<boolean> {
+    const failure = this.#scheduler.lastFailure;
+    if (!failure) return false;
+    if (failed >= MAX_FAILED_ROUNDS) throw failure;
+    await sleep(this.#scheduler.failureBackoffMs);
+    return true;
   }
 
   /** Runs one direction's flush of a logon between its begin/end-flush notifications and flushing bit. */

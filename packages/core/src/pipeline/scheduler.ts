@@ -1,4 +1,4 @@
-import { ErrorCode, messageOf, type SpoolError } from '../errors.js';
+import { ErrorCode, isSpoolError, messageOf, SpoolError } from '../errors.js';
 import type { LogonView } from '../host/provider-port.js';
 import { isStopping, leaseMs, type PipelineContext } from './context.js';
 import type { HandOffs } from './hand-off.js';
@@ -6,11 +6,19 @@ import type { Routing } from './routing.js';
 
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The wait before the pass after a failed one; it doubles with each failure in a row, up to the maximum. */
+const FAILED_PASS_BACKOFF_MS = 100;
+const MAX_FAILED_PASS_BACKOFF_MS = 5_000;
 
 /**
  * The scheduler (Postfix's qmgr loop, BullMQ's main loop): a wake-up runs a pass — route what is unrouted,
  * then claim for every logon as many hand-offs as it has room for and start them — and arms a timer for the
  * next recipient that comes due. One pass runs at a time; a wake during a pass runs another after it.
+ *
+ * A pass that fails (the store refused: `SQLITE_BUSY` past the busy timeout while another process holds the
+ * write lock, a full disk) is logged with its coded error and shown on the spooler's row, and arms the next
+ * wake-up itself after a back-off ({@link FAILED_PASS_BACKOFF_MS}, doubling per failure in a row up to
+ * {@link MAX_FAILED_PASS_BACKOFF_MS}): a due retry is never left waiting for an unrelated wake.
  */
 export class Scheduler {
   readonly #ctx: PipelineContext;
@@ -19,6 +27,8 @@ export class Scheduler {
   #pass: Promise<void> | undefined;
   #again = false;
   #dueTimer: NodeJS.Timeout | undefined;
+  #failuresInRow = 0;
+  #lastFailure: SpoolError | undefined;
 
   constructor(ctx: PipelineContext, routing: Routing, handOffs: HandOffs) {
     this.#ctx = ctx;
@@ -47,6 +57,19 @@ export class Scheduler {
     return this.#pass;
   }
 
+  /** The error of the last pass when it failed (undefined once a pass succeeds): `runOnce()` reads it. */
+  get lastFailure(): SpoolError | undefined {
+    return this.#lastFailure;
+  }
+
+  /** How long the scheduler waits before the pass after the failed one it just had. */
+  get failureBackoffMs(): number {
+    return Math.min(
+      FAILED_PASS_BACKOFF_MS * 2 ** Math.max(this.#failuresInRow - 1, 0),
+      MAX_FAILED_PASS_BACKOFF_MS,
+    );
+  }
+
   /** Stops arming the due timer (a stop). */
   stop(): void {
     if (this.#dueTimer) clearTimeout(this.#dueTimer);
@@ -67,8 +90,13 @@ export class Scheduler {
         }
       } while (this.#again && !isStopping(this.#ctx));
       await this.#armDueTimer();
+      this.#failuresInRow = 0;
+      this.#lastFailure = undefined;
     } catch (error) {
-      this.#reportFailure(error);
+      this.#failuresInRow++;
+      this.#lastFailure = passError(error);
+      this.#reportFailure(this.#lastFailure);
+      this.#armAfterFailure();
     }
   }
 
@@ -96,13 +124,32 @@ export class Scheduler {
     this.#dueTimer.unref();
   }
 
-  /** A pass that failed (the store refused): logged and shown on the spooler's row; the next wake retries. */
-  #reportFailure(error: unknown): void {
-    const { port } = this.#ctx;
-    const code = (error as SpoolError).code;
-    port.logger.error({ code }, `spooler pass failed: ${messageOf(error)}`);
-    port.statusTable.update('spooler', {
-      lastError: { code: code ?? ErrorCode.STORE_FAILED, message: messageOf(error) },
-    });
+  /** After a failed pass: the next one runs after the back-off (it re-arms the due timer when it succeeds). */
+  #armAfterFailure(): void {
+    if (isStopping(this.#ctx)) return;
+    this.stop();
+    this.#dueTimer = setTimeout(() => this.wake(), this.failureBackoffMs);
+    this.#dueTimer.unref();
   }
+
+  /** A pass that failed: logged with its code and shown on the spooler's row. */
+  #reportFailure(error: SpoolError): void {
+    const { port } = this.#ctx;
+    port.logger.error(
+      { code: error.code, ...error.details, retryInMs: this.failureBackoffMs },
+      `spooler pass failed: ${error.message}`,
+    );
+    port.statusTable.update('spooler', { lastError: { code: error.code, message: error.message } });
+  }
+}
+
+/** What failed a pass, coded: a SpoolError as it is, anything else (a driver's error) as `SPOOL_E_STORE_FAILED`. */
+function passError(error: unknown): SpoolError {
+  if (isSpoolError(error)) return error;
+  const driverCode = (error as { code?: unknown } | null)?.code;
+  return new SpoolError(ErrorCode.STORE_FAILED, messageOf(error), {
+    hint: 'The spooler tries again shortly by itself; if this repeats, check the store (a process holding its write lock, a full disk).',
+    cause: error,
+    details: typeof driverCode === 'string' ? { driverCode } : {},
+  });
 }
