@@ -48,7 +48,8 @@ Options:
 With a daemon running on the profile (spool run), send, cancel, flush and status go through its API;
 otherwise they work in-process on the store. Every --json output has a JSON Schema in @spool/cli/schemas.
 
-Exit codes: 0 ok, 1 user error (coded, e.g. SPOOL_E_PROFILE_INVALID), 2 usage error, 3 spooler failure.
+Exit codes: 0 ok, 1 user error (coded, e.g. SPOOL_E_PROFILE_INVALID), 2 usage error, 3 spooler failure,
+4 run --once: a provider entry could not serve (its mail waits in the Outbox).
 Errors are printed as "CODE: message" and "fix: hint". Colours only on a TTY, never with NO_COLOR.`;
 
 /** Options every command takes. */
@@ -107,7 +108,11 @@ the daemon stores it and hands it off at once. Without one it hands nothing off:
   --delete-after-submit      delete the message when finished instead of keeping it in Sent
   --idempotency-key KEY      a repeated send with the same KEY stores nothing and prints the first id
 
---json prints { id, messageId, duplicate }. A bad address exits 1 with SPOOL_E_BAD_ADDRESS.`,
+A recipient whose address type belongs to a provider entry that cannot serve (not installed, failed to
+load or log on) gets a warning on stderr naming the entry and its error code; the message is queued all
+the same (exit 0) and waits until the entry serves again.
+--json prints { id, messageId, duplicate, warnings: [{ addressType, recipients, entry, code, message }] }.
+A bad address exits 1 with SPOOL_E_BAD_ADDRESS.`,
   },
   run: {
     load: async () => (await import('./commands/run.js')).run,
@@ -119,19 +124,26 @@ the daemon stores it and hands it off at once. Without one it hands nothing off:
 Without --once: the daemon. Runs the spooler in the foreground (hand-offs, retries, inbound), serves its
 API on 127.0.0.1 (--port N; default any free port) and prints one line per finished message, until SIGINT
 or SIGTERM; then stops in order (in-flight hand-offs may finish). A second signal hurries: in-flight
-hand-offs are aborted and stay queued. SIGHUP reloads the profile: in-flight hand-offs finish on their old
-logons, every entry logs off in order, the new profile's entries log on (a broken profile is refused).
+hand-offs are aborted and stay queued. SIGHUP (or POST /reload) reloads the profile, all or nothing: the new
+profile and each new or changed entry are checked first (loaded as at start, without a logon); any error
+refuses the reload, is logged with its code, and the daemon keeps running the profile it had. Then removed
+and changed entries finish their in-flight hand-offs on their old logons and log off in order, new and
+changed entries log on, unchanged entries keep their logons; when settings outside the entries changed
+(store, retry, folders, polling), every entry logs off in order and the new profile's entries log on. An
+entry that fails to log on after the switch stays failed (its mail waits): SPOOL_E_RELOAD_LOGON_FAILED.
 One daemon per profile: a second one exits 1 with SPOOL_E_DAEMON_RUNNING.
 It writes <profile dir>/.spool/daemon.json (pid, port, bearer token; mode 0600) for the CLI and removes it
 on exit. Logs go to stderr: JSON lines, or readable lines on a terminal (SPOOL_LOG_LEVEL=debug|info|warn|error).
 --json prints one JSON object per line on stdout
-({ event: "started" | "finished" | "reloaded" | "stopping" | "stopped", … }).
+({ event: "started" | "finished" | "reloaded" | "reload-failed" | "stopping" | "stopped", … }).
 
 With --once: one pass. Every due message gets one hand-off, every receiving logon is polled once, nothing
 waits for a later retry. Prints the counts and what stays queued (id, address, attempts, next attempt,
-last error). --json prints { delivered, failed, deferred, received, pending: [...], error } (error:
-null, or { code, message } when the pass failed).
-Exit code 0 even when recipients failed or were deferred; 3 when the spooler itself failed.
+last error). --json prints { delivered, failed, deferred, received, pending: [...], error, failing } (error:
+null, or { code, message } when the pass failed; failing: the entries that could not serve).
+Exit code 0 even when recipients failed or were deferred; 3 when the spooler itself failed; 4 when the
+pass ran but a provider entry could not serve (not installed, failed to load or log on): its mail waits
+in the Outbox, and \`spool provider doctor\` shows why.
 
 Both restart Node once in place (same PID) with --max-semi-space-size=16: a smaller young generation, about
 a third less peak memory under load. SPOOL_NODE_FLAGS=off keeps Node's defaults; so does a semi-space or heap
@@ -235,7 +247,8 @@ replace an existing file unless --force. --json prints { store, file, bytes }.`,
     help: `Usage: spool provider link <dir> [--id ID] [--json]
 
 Adds a local provider folder to the profile as a relative path, after reading its manifest, negotiating the
-SPI version and loading it once.`,
+SPI version and loading it once. The entry gets the manifest's addressTypes, so should it fail to load later
+its mail still waits for it.`,
   },
   'provider add': {
     load: async () => (await import('./commands/provider-add.js')).providerAdd,
@@ -252,8 +265,9 @@ Where it installs: into the project the profile sits in (the nearest package.jso
 package manager (npm, pnpm or yarn, from packageManager or the lockfile), as an exact dependency; outside
 any project, into .spool/providers next to the profile. Install scripts do not run unless --allow-scripts.
 Then it loads the provider through the loader; if that fails, the install is rolled back
-(SPOOL_E_INSTALL_VERIFY_FAILED). Finally it adds an entry to the profile (unless one names the package)
-and asks a running daemon to reload.
+(SPOOL_E_INSTALL_VERIFY_FAILED). Finally it adds an entry to the profile (unless one names the package),
+with the manifest's addressTypes so that should it fail to load later its mail still waits for it, and
+asks a running daemon to reload.
 --json prints { file, id, entryAdded, name, version, requested, registry, spiRange, spiVersion,
 addressTypes, skipped, mode, packageManager, dir, packageDir, installScripts, warnings, daemon }.`,
   },
@@ -308,7 +322,8 @@ exactly as this one would). Exit code 1 when it finds a problem, 0 otherwise.
     args: [0, 0],
     help: `Usage: spool provider list [--json]
 
-Every provider entry of the profile: package, version, source, SPI, address types and state.`,
+Every provider entry of the profile: package, version, source, SPI, address types and state. An entry
+that cannot serve is listed as failed with its error code and message (its mail waits in the Outbox).`,
   },
   status: {
     load: async () => (await import('./commands/status.js')).status,
@@ -319,7 +334,10 @@ Every provider entry of the profile: package, version, source, SPI, address type
 The status table: one row per logon (provider, SPI, state, counters, last error). With a daemon running on
 the profile it is the daemon's live table; otherwise the providers are started here to read it.
 --watch refreshes every D (seconds, or a duration like 500ms; default 2s) until Ctrl-C, or N times.
---json prints { daemon, rows }; daemon is null without a daemon, else { pid, port, started, uptime }.
+An entry that cannot serve has a row (failure, its error code) even without a logon, and a line below
+the table saying which address types' mail waits for it.
+--json prints { daemon, rows, failing }; daemon is null without a daemon, else { pid, port, started,
+uptime }; failing: [{ entry, code, message, addressTypes }].
 With --watch --json: one such object per line.`,
   },
 };

@@ -310,6 +310,28 @@ describe('without a daemon', () => {
     expect(lines).toContain('broken: cannot serve; its mail waits in the Outbox');
   }, 30_000);
 
+  it('an entry that is not installed claims the types of its own addressTypes key: send, status, provider list', () => {
+    const dir = profileWith('  - provider: loopbak\n    id: broken\n    addressTypes: [LOOPX]\n');
+    const sent = send(dir, 'LOOPX:bob', true);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(JSON.parse(sent.stdout).warnings).toMatchObject([
+      { addressType: 'LOOPX', recipients: ['LOOPX:bob'], entry: 'broken', code: 'SPOOL_E_NOT_INSTALLED' },
+    ]);
+    // Its types are known now: a type no entry claims is not its mail.
+    expect(JSON.parse(send(dir, 'SMTP:bob@example.com', true).stdout).warnings).toEqual([]);
+
+    const status = JSON.parse(spool(['status', '--json'], dir).stdout) as { failing: Failing[] };
+    expect(status.failing).toMatchObject([{ entry: 'broken', addressTypes: ['LOOPX'] }]);
+    expect(spool(['status'], dir).stdout).toMatch(
+      /^broken: cannot serve \(SPOOL_E_NOT_INSTALLED\); its mail for LOOPX waits in the Outbox/m,
+    );
+    const list = JSON.parse(spool(['provider', 'list', '--json'], dir).stdout) as unknown[];
+    expect(list[1]).toMatchObject({ id: 'broken', state: 'failed', addressTypes: ['LOOPX'] });
+    expect(spool(['provider', 'list'], dir).stdout).toContain(
+      'broken: cannot serve; its mail for LOOPX waits in the Outbox',
+    );
+  }, 30_000);
+
   it('provider list shows the types an entry that cannot load claims, from its manifest', () => {
     const dir = profileWith('  - provider: ./future-provider\n');
     copyFixture('future-provider', dir);

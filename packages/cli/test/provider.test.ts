@@ -147,7 +147,7 @@ describe('spool provider link', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('linked ../good-provider as "mine"');
     expect(JSON.parse(readFileSync(join(app, 'spool.config.json'), 'utf8'))).toEqual({
-      providers: ['loopback', { id: 'mine', provider: '../good-provider' }],
+      providers: ['loopback', { id: 'mine', provider: '../good-provider', addressTypes: ['GOOD'] }],
     });
   });
 

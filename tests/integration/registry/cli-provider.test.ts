@@ -101,7 +101,11 @@ describe('spool provider add, as a process, against a real registry', { timeout:
       /installed spool-provider-fixture@1\.1\.0 into .*\.spool\/providers \(managed, npm/,
     );
     expect(added.stdout).toContain('added "fixture"');
-    expect((await readProfile(dir)).providers).toEqual(['loopback', { provider: 'spool-provider-fixture' }]);
+    // The manifest's address types go into the entry: should it fail to load later, its mail still waits.
+    expect((await readProfile(dir)).providers).toEqual([
+      'loopback',
+      { provider: 'spool-provider-fixture', addressTypes: ['FIX'] },
+    ]);
     const managed = managedProvidersDir(dir);
     const pkg = JSON.parse(await readFile(join(managed, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
