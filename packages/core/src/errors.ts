@@ -20,6 +20,10 @@ export const ErrorCode = {
   // Profile
   PROFILE_NOT_FOUND: 'SPOOL_E_PROFILE_NOT_FOUND',
   PROFILE_INVALID: 'SPOOL_E_PROFILE_INVALID',
+  /** A profile file with nothing in it (or only comments). */
+  PROFILE_EMPTY: 'SPOOL_E_PROFILE_EMPTY',
+  /** A key the profile does not know (listed in `details.problems` of a `SPOOL_E_PROFILE_INVALID`). */
+  PROFILE_UNKNOWN_KEY: 'SPOOL_E_PROFILE_UNKNOWN_KEY',
   ENV_MISSING: 'SPOOL_E_ENV_MISSING',
   // Messages and the store
   BAD_ADDRESS: 'SPOOL_E_BAD_ADDRESS',

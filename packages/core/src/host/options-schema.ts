@@ -1,17 +1,23 @@
 import type { JsonSchema } from '@spool/spi';
+import { suggestKey } from '../profile/profile-checks.js';
 
 /** One place in the value where the schema does not hold. */
 export interface SchemaError {
   /** JSON Pointer into the validated value (`#/port`). */
   readonly instanceLocation: string;
   readonly keyword: string;
+  /**
+   * What is wrong, as the end of a plain sentence that starts with the key: `must be an integer, got the
+   * string "twenty"`, `is not a known option; did you mean "maxInFlight"?`.
+   */
   readonly error: string;
 }
 
 /**
  * The one JSON Schema (2020-12) validator of the project: the host validates profile options with it, the
  * conformance suite validates a provider's sample options with it. Loaded on first use, so a host whose
- * providers publish no schema never loads it.
+ * providers publish no schema never loads it. The validator's own wording ("False boolean schema",
+ * "Instance type … is invalid") is rewritten as plain sentences ({@link plainSchemaErrors}).
  */
 export async function validateAgainstSchema(
   schema: JsonSchema,
@@ -20,14 +26,226 @@ export async function validateAgainstSchema(
   const { Validator } = await import('@cfworker/json-schema');
   const validator = new Validator(schema as Record<string, unknown>, '2020-12', false);
   const result = validator.validate(value);
-  return {
-    valid: result.valid,
-    errors: result.errors.map((e) => ({
-      instanceLocation: e.instanceLocation,
-      keyword: e.keyword,
-      error: e.error,
-    })),
-  };
+  return { valid: result.valid, errors: plainSchemaErrors(schema, value, result.errors) };
+}
+
+/** Keywords whose errors only say that something inside had errors; the inner errors say what. */
+const WRAPPERS = new Set(['properties', 'allOf', 'items', 'prefixItems', '$ref', 'dependentSchemas']);
+
+/** What a value is, for "got …": `the string "twenty"`, `the number 5`, `a list`, `a mapping`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a list (${value.length} item${value.length === 1 ? '' : 's'})`;
+  switch (typeof value) {
+    case 'string':
+      return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+    case 'number':
+      return `the number ${value}`;
+    case 'boolean':
+      return String(value);
+    case 'object':
+      return 'a mapping';
+    default:
+      return typeof value;
+  }
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'null',
+};
+
+/** The part of `root` a JSON Pointer (`#/properties/port`) names; undefined when it cannot be followed. */
+function at(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const raw of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/** The schema that holds the keyword at `keywordLocation` (`#/properties/port/type` → `#/properties/port`). */
+const schemaOf = (schema: unknown, keywordLocation: string): Record<string, unknown> => {
+  const found = at(schema, keywordLocation.slice(0, keywordLocation.lastIndexOf('/')));
+  return found !== null && typeof found === 'object' ? (found as Record<string, unknown>) : {};
+};
+
+interface RawError {
+  readonly instanceLocation: string;
+  readonly keyword: string;
+  readonly keywordLocation: string;
+  readonly error: string;
+}
+
+/**
+ * The validator's errors as plain sentences, the telling ones only: errors that only wrap inner ones
+ * (`properties`, `items`, the branches of an `anyOf` said once as "must be a string or a list") are left out.
+ * An unknown key under `additionalProperties: false` reads `is not a known option`, with the closest known key.
+ */
+export function plainSchemaErrors(
+  schema: unknown,
+  value: unknown,
+  errors: readonly RawError[],
+): SchemaError[] {
+  const out: SchemaError[] = [];
+  const branches = errors
+    .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
+    .map((e) => `${e.keywordLocation}/`);
+  for (const e of errors) {
+    if (WRAPPERS.has(e.keyword)) continue;
+    // The branches of an anyOf/oneOf are said once, by the anyOf/oneOf itself.
+    if (branches.some((prefix) => e.keywordLocation.startsWith(prefix))) continue;
+    const own = schemaOf(schema, e.keywordLocation);
+    const got = describeValue(at(value, e.instanceLocation));
+    const quoted = /"([^"]*)"/.exec(e.error)?.[1];
+    const push = (instanceLocation: string, error: string) =>
+      out.push({ instanceLocation, keyword: e.keyword, error });
+    switch (e.keyword) {
+      case 'type': {
+        const types = ([] as unknown[]).concat(own.type).map((t) => TYPE_NAMES[String(t)] ?? String(t));
+        push(e.instanceLocation, `must be ${types.join(' or ')}, got ${got}`);
+        break;
+      }
+      case 'enum':
+        push(
+          e.instanceLocation,
+          `must be one of ${((own.enum as unknown[]) ?? []).map((v) => JSON.stringify(v)).join(', ')}, got ${got}`,
+        );
+        break;
+      case 'const':
+        push(e.instanceLocation, `must be ${JSON.stringify(own.const)}, got ${got}`);
+        break;
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum': {
+        const word = {
+          minimum: 'at least',
+          maximum: 'at most',
+          exclusiveMinimum: 'more than',
+          exclusiveMaximum: 'less than',
+        }[e.keyword];
+        push(e.instanceLocation, `must be ${word} ${String(own[e.keyword])}, got ${got}`);
+        break;
+      }
+      case 'multipleOf':
+        push(e.instanceLocation, `must be a multiple of ${String(own.multipleOf)}, got ${got}`);
+        break;
+      case 'minLength':
+      case 'maxLength': {
+        const limit = Number(own[e.keyword]);
+        push(
+          e.instanceLocation,
+          limit === 1 && e.keyword === 'minLength'
+            ? `must not be empty, got ${got}`
+            : `must be ${e.keyword === 'minLength' ? 'at least' : 'at most'} ${limit} character${limit === 1 ? '' : 's'} long, got ${got}`,
+        );
+        break;
+      }
+      case 'pattern':
+        push(e.instanceLocation, `must match the pattern ${String(own.pattern)}, got ${got}`);
+        break;
+      case 'format':
+        push(e.instanceLocation, `must be a valid ${String(own.format)}, got ${got}`);
+        break;
+      case 'minItems':
+      case 'maxItems': {
+        const limit = Number(own[e.keyword]);
+        push(
+          e.instanceLocation,
+          `must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${limit} item${limit === 1 ? '' : 's'}, got ${got}`,
+        );
+        break;
+      }
+      case 'uniqueItems':
+        push(e.instanceLocation, 'must not list the same item twice');
+        break;
+      case 'required':
+        push(e.instanceLocation, `needs the key "${quoted ?? '?'}"`);
+        break;
+      case 'minProperties':
+      case 'maxProperties':
+        push(
+          e.instanceLocation,
+          `must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(own[e.keyword])} keys`,
+        );
+        break;
+      case 'additionalProperties': {
+        if (quoted === undefined) break;
+        const known = Object.keys((own.properties as object | undefined) ?? {});
+        const suggestion = suggestKey(quoted, known);
+        const where = e.instanceLocation === '#' ? `#/${quoted}` : `${e.instanceLocation}/${quoted}`;
+        push(
+          where,
+          own.additionalProperties === false
+            ? `is not a known option${suggestion ? `; did you mean "${suggestion}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`
+            : `does not fit the schema for keys not listed (${e.error})`,
+        );
+        break;
+      }
+      case 'false':
+        // Said by its additionalProperties error, with the suggestion; alone (`properties: { x: false }`):
+        if (
+          !errors.some(
+            (other) =>
+              other.keyword === 'additionalProperties' &&
+              e.instanceLocation.startsWith(`${other.instanceLocation}/`),
+          )
+        )
+          push(e.instanceLocation, 'is not allowed');
+        break;
+      case 'anyOf':
+      case 'oneOf': {
+        const options = ((own[e.keyword] as unknown[] | undefined) ?? []).map((branch) =>
+          branch !== null && typeof branch === 'object' && 'type' in branch
+            ? ([] as unknown[])
+                .concat((branch as { type: unknown }).type)
+                .map((t) => TYPE_NAMES[String(t)] ?? String(t))
+            : [],
+        );
+        push(
+          e.instanceLocation,
+          options.every((types) => types.length > 0)
+            ? `must be ${[...new Set(options.flat())].join(' or ')}${e.keyword === 'oneOf' ? ' (exactly one of the allowed forms)' : ''}, got ${got}`
+            : `does not match ${e.keyword === 'oneOf' ? 'exactly one' : 'any'} of the allowed forms, got ${got}`,
+        );
+        break;
+      }
+      case 'not':
+        push(e.instanceLocation, `must not be ${got}`);
+        break;
+      default:
+        push(e.instanceLocation, `does not fit the options schema (${e.keyword}: ${e.error})`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The top-level keys of `options` that `schema` does not declare, when it allows them anyway (no
+ * `additionalProperties: false`, no `patternProperties`): the host warns about them, with a suggestion,
+ * since a typo there is silently ignored by the provider. Empty when the schema refuses them itself.
+ */
+export function undeclaredOptions(
+  schema: JsonSchema,
+  options: Readonly<Record<string, unknown>>,
+): { key: string; suggestion: string | undefined }[] {
+  if (typeof schema !== 'object' || schema === null) return [];
+  const s = schema as Record<string, unknown>;
+  if (s.additionalProperties === false || s.patternProperties !== undefined) return [];
+  const properties = s.properties;
+  if (properties === null || typeof properties !== 'object') return [];
+  const known = Object.keys(properties);
+  return Object.keys(options)
+    .filter((key) => !known.includes(key))
+    .map((key) => ({ key, suggestion: suggestKey(key, known) }));
 }
 
 /**

@@ -2,7 +2,7 @@ import type { JsonSchema } from '@spool/spi';
 import { ErrorCode, spoolError } from '../errors.js';
 import type { ProviderEntryConfig } from '../profile/profile.js';
 import type { Redactor } from '../util/redact.js';
-import { validateAgainstSchema } from './options-schema.js';
+import { undeclaredOptions, validateAgainstSchema } from './options-schema.js';
 
 /**
  * Validates one account's merged options against the provider's options schema (JSON Schema 2020-12).
@@ -17,13 +17,19 @@ export async function validateOptions(input: {
   provider: string;
   file: string | undefined;
   redactor: Redactor;
+  /** Told each option the schema does not declare but allows (no `additionalProperties: false`). */
+  warn?: (message: string) => void;
 }): Promise<void> {
   if (input.schema === undefined) return;
+  for (const { key, suggestion } of undeclaredOptions(input.schema, input.options)) {
+    input.warn?.(
+      `${input.file ?? 'profile'}: ${input.entry.keyPath}.options.${key} is not an option ${input.provider} declares${suggestion ? `; did you mean "${suggestion}"?` : ''} (ignored by the provider, most likely; its schema allows unknown keys, so this is a warning)`,
+    );
+  }
   const result = await validateAgainstSchema(input.schema, input.options);
   if (result.valid) return;
-  // The deepest errors say the most; cfworker lists the wrapping "properties" errors too.
-  const leaf = result.errors.filter((e) => e.keyword !== 'properties' && e.keyword !== 'allOf');
-  const errors = (leaf.length > 0 ? leaf : result.errors).map((e) => {
+  // Plain sentences, the telling errors only (validateAgainstSchema leaves out the wrapping ones).
+  const errors = result.errors.map((e) => {
     const segments = e.instanceLocation.replace(/^#\/?/, '').split('/').filter(Boolean);
     const first = segments[0];
     const base =
@@ -33,12 +39,13 @@ export async function validateOptions(input: {
       input.account.name !== 'default'
         ? `${input.entry.keyPath}.accounts.${input.account.name}`
         : `${input.entry.keyPath}.options`;
-    return { key: [base, ...segments].join('.'), problem: input.redactor.text(e.error) };
+    const path = segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('');
+    return { key: `${base}${path}`, problem: input.redactor.text(e.error) };
   });
   const file = input.file ?? 'profile';
   throw spoolError(
     ErrorCode.INVALID_OPTIONS,
-    `${file}: invalid options for ${input.provider} (entry "${input.entry.id}"): ${errors.map((e) => `${e.key}: ${e.problem}`).join('; ')}`,
+    `${file}: invalid options for ${input.provider} (entry "${input.entry.id}"): ${errors.map((e) => `${e.key} ${e.problem}`).join('; ')}`,
     `Fix ${errors[0]?.key ?? input.entry.keyPath} in ${file}; the provider's README lists its options.`,
     { file: input.file ?? null, keys: errors.map((e) => e.key), errors },
   );

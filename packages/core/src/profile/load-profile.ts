@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ErrorCode, messageOf, spoolError } from '../errors.js';
+import { ErrorCode, spoolError } from '../errors.js';
 import { normalizeProfile, type Profile } from './profile.js';
+import { readFailure } from './read-failure.js';
 
 /** The file names a profile may have, in the order they are searched (cosmiconfig's `searchPlaces`). */
 export const PROFILE_FILES = [
@@ -22,10 +23,17 @@ export const PROFILE_FILES = [
   'spool.config.yml',
 ] as const;
 
-/** JS and TS profiles are imported natively: Node strips TypeScript types itself, so no `typescript` is needed. */
+/** A JS or TS profile that exports nothing: reported as empty, like a file with nothing in it. */
+const EXPORTS_NOTHING = Symbol('exports nothing');
+
+/**
+ * JS and TS profiles are imported natively: Node strips TypeScript types itself, so no `typescript` is
+ * needed. The default export is the profile, else the named exports.
+ */
 async function importProfile(file: string): Promise<unknown> {
   const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  return module.default ?? module;
+  if (module.default !== undefined) return module.default;
+  return Object.keys(module).length === 0 ? EXPORTS_NOTHING : { ...module };
 }
 
 /**
@@ -33,12 +41,15 @@ async function importProfile(file: string): Promise<unknown> {
  * (package.json only with a `"spool"` key) — what cosmiconfig's search does with `searchStrategy: 'none'`.
  * Reads no file but package.json and the sizes of the others.
  */
-function findProfileFile(dir: string): string | undefined {
+function findProfileFile(dir: string, skipped: string[]): string | undefined {
   for (const name of PROFILE_FILES) {
     const file = join(dir, name);
     if (!existsSync(file)) continue;
     if (name !== 'package.json') {
-      if (readFileSync(file, 'utf8').trim() === '') continue;
+      if (readFileSync(file, 'utf8').trim() === '') {
+        skipped.push(file);
+        continue;
+      }
       return file;
     }
     try {
@@ -72,7 +83,17 @@ async function readProfileFile(file: string): Promise<unknown> {
     loaders: { '.ts': importProfile, '.mjs': importProfile, '.js': importProfile },
   });
   const result = await explorer.load(file);
-  return !result || result.isEmpty ? undefined : result.config;
+  return !result || result.isEmpty || result.config === EXPORTS_NOTHING ? undefined : result.config;
+}
+
+/** `SPOOL_E_PROFILE_EMPTY` for a profile file with nothing in it (or only comments, or no exports). */
+function emptyProfileError(file: string): Error {
+  return spoolError(
+    ErrorCode.PROFILE_EMPTY,
+    `profile ${file} is empty (it holds no keys${/\.[cm]?[jt]s$/.test(file) ? ' and exports nothing' : ''})`,
+    'Write the profile into it (`spool init` writes a commented example), or delete it.',
+    { file },
+  );
 }
 
 /** Where to find the profile: an explicit file, or a directory to search (the current one by default). */
@@ -101,7 +122,11 @@ export async function loadProfile(options: LoadProfileOptions = {}): Promise<Pro
       );
     }
   } else {
-    const found = findProfileFile(cwd);
+    const skipped: string[] = [];
+    const found = findProfileFile(cwd, skipped);
+    // Empty files are skipped for the next place, as cosmiconfig does; when they are all there is, the
+    // empty file is what to report, not "no profile".
+    if (!found && skipped[0] !== undefined) throw emptyProfileError(skipped[0]);
     if (!found) {
       throw spoolError(
         ErrorCode.PROFILE_NOT_FOUND,
@@ -116,22 +141,9 @@ export async function loadProfile(options: LoadProfileOptions = {}): Promise<Pro
   try {
     config = await readProfileFile(file);
   } catch (error) {
-    throw spoolError(
-      ErrorCode.PROFILE_INVALID,
-      `could not read the profile ${file}: ${messageOf(error)}`,
-      'Fix the syntax error shown above (YAML/JSON/JS); `spool init` writes a valid example.',
-      { file },
-      error,
-    );
+    throw readFailure(file, error);
   }
-  if (config === undefined || config === null) {
-    throw spoolError(
-      ErrorCode.PROFILE_NOT_FOUND,
-      `profile ${file} is empty`,
-      'Write the profile into it, or create one with `spool init`.',
-      { file },
-    );
-  }
+  if (config === undefined || config === null) throw emptyProfileError(file);
   return normalizeProfile(config, {
     file,
     dir: dirname(file),

@@ -1,14 +1,15 @@
 import { isAddressType } from '@spool/spi';
 import { Redactor } from '../util/redact.js';
-import { parseDuration } from './duration.js';
+import { DURATION_BOUNDS, readDuration } from './duration.js';
 import { resolveEnvReferences } from './env.js';
-import { invalidKeyOf, isObject, type Raw } from './profile-checks.js';
+import { checkExpansion } from './expansion.js';
+import { isObject, ProblemList, type Raw } from './profile-checks.js';
 import { normalizeProviders, type ProviderEntryConfig } from './provider-entries.js';
 import { normalizeRetry, type RetryPolicy } from './retry-policy.js';
 import { normalizeStore, type StoreConfig } from './store-config.js';
 
 // The profile's types are imported from here across the core; each section's types live beside its checks.
-export type { AccountConfig, ProviderEntryConfig } from './provider-entries.js';
+export type { AccountConfig, BreakerConfig, ProviderEntryConfig } from './provider-entries.js';
 export type { RetryPolicy } from './retry-policy.js';
 export {
   DEFAULT_STORE_FILE,
@@ -53,10 +54,25 @@ export interface ProfileInput {
 // In milliseconds (5s): a profile that leaves it out, as most do, needs no duration parsing at start.
 const DEFAULT_POLL_INTERVAL_MS = 5_000;
 
+/** The keys of a profile; any other is refused, but for `x-` keys (notes, YAML anchors). */
+const PROFILE_KEYS = [
+  'providers',
+  'defaultAddressType',
+  'store',
+  'retry',
+  'retention',
+  'pollInterval',
+  'receiveFolders',
+] as const satisfies readonly (keyof ProfileInput)[];
+const RETENTION_KEYS = ['sent', 'deleted'] as const;
+
 /**
- * Checks and normalises a raw profile. Every error names the file and the key, and says what was expected.
+ * Checks and normalises a raw profile. Every error names the file and the key, and says what was expected;
+ * every bad key is reported, not only the first (one `SPOOL_E_PROFILE_INVALID` listing them in
+ * `details.problems`). Unknown keys are refused with the closest known key as a suggestion; keys starting
+ * with `x-` are allowed at every level of the profile's own sections (they hold notes and YAML anchors).
  * `${ENV}` references are resolved here, and their values registered as secrets. Sections are checked in a
- * fixed order, so a profile with several mistakes always reports the same one first.
+ * fixed order, so a profile with several mistakes always lists them in the same order.
  */
 export function normalizeProfile(
   input: unknown,
@@ -64,70 +80,102 @@ export function normalizeProfile(
 ): Profile {
   const file = where.file;
   const redactor = new Redactor();
-  const invalid = invalidKeyOf(file, redactor);
-  if (!isObject(input))
-    throw invalid(
+  const problems = new ProblemList(file, redactor);
+  const { invalid } = problems;
+  if (!isObject(input)) {
+    problems.add(
       '(top level)',
       'must be an object',
       'Write the profile as a mapping of keys to values; see `spool init`.',
     );
+    problems.throwIfAny();
+  }
+  checkExpansion(input, file);
   const raw = resolveEnvReferences(input, '', {
     env: where.env ?? process.env,
     redactor,
     file: file ?? 'profile',
   }) as Raw;
+  problems.unknownKeys(raw, '', PROFILE_KEYS, 'the profile');
 
-  const providers = normalizeProviders(raw.providers, invalid);
+  const providers = problems.section([], () => normalizeProviders(raw.providers, problems));
 
-  const defaultAddressType = raw.defaultAddressType ?? 'SMTP';
-  if (!isAddressType(defaultAddressType)) {
-    throw invalid(
-      'defaultAddressType',
-      `must be an address type like "SMTP", got ${JSON.stringify(defaultAddressType)}`,
-      'Use letters, digits and dashes, starting with a letter.',
-    );
-  }
+  const defaultAddressType = problems.section('SMTP', () => {
+    const value = raw.defaultAddressType ?? 'SMTP';
+    if (!isAddressType(value)) {
+      throw invalid(
+        'defaultAddressType',
+        `must be an address type like "SMTP", got ${JSON.stringify(value)}`,
+        'Use letters, digits and dashes, starting with a letter.',
+      );
+    }
+    return value;
+  });
 
-  const store = normalizeStore(raw.store, where.dir, redactor, invalid);
-  const retry = normalizeRetry(raw.retry, invalid);
+  const store = problems.section(undefined, () => normalizeStore(raw.store, where.dir, redactor, problems));
+  const retry = problems.section(undefined, () => normalizeRetry(raw.retry, problems));
+  const retention = problems.section({}, () => normalizeRetention(raw.retention, problems));
 
-  const retentionInput = raw.retention ?? {};
+  const pollIntervalMs = problems.section(DEFAULT_POLL_INTERVAL_MS, () =>
+    raw.pollInterval === undefined
+      ? DEFAULT_POLL_INTERVAL_MS
+      : readDuration(raw.pollInterval, 'pollInterval', DURATION_BOUNDS.timer, invalid, 'pollInterval: 5s'),
+  );
+
+  const receiveFolders = problems.section({}, () => {
+    const foldersInput = raw.receiveFolders ?? {};
+    if (!isObject(foldersInput) || !Object.values(foldersInput).every((v) => typeof v === 'string')) {
+      throw invalid(
+        'receiveFolders',
+        'must map message-class prefixes to folder names',
+        'Example: receiveFolders: { REPORT: Inbox }',
+      );
+    }
+    return foldersInput as Record<string, string>;
+  });
+
+  problems.throwIfAny();
+  return {
+    file,
+    dir: where.dir,
+    providers,
+    defaultAddressType: defaultAddressType.toUpperCase(),
+    // Both are set: a section that failed recorded a problem, and throwIfAny threw it.
+    store: store!,
+    retry: retry!,
+    retention,
+    pollIntervalMs,
+    receiveFolders,
+    redactor,
+  };
+}
+
+/** The `retention` section: how long Sent and Deleted keep messages (each 0 to 3650 days). */
+function normalizeRetention(input: unknown, problems: ProblemList): Profile['retention'] {
+  const retentionInput = input ?? {};
   if (!isObject(retentionInput))
-    throw invalid('retention', 'must be a mapping', 'Example: retention: { sent: 30d, deleted: 7d }');
+    throw problems.invalid(
+      'retention',
+      'must be a mapping',
+      'Example: retention: { sent: 30d, deleted: 7d }',
+    );
+  problems.unknownKeys(retentionInput, 'retention', RETENTION_KEYS, 'the retention section');
   const retention: { sentMs?: number; deletedMs?: number } = {};
   for (const [key, field] of [
     ['sent', 'sentMs'],
     ['deleted', 'deletedMs'],
   ] as const) {
     if (retentionInput[key] === undefined) continue;
-    const parsed = parseDuration(retentionInput[key]);
-    if (parsed === undefined) throw invalid(`retention.${key}`, 'must be a duration', 'Example: sent: 30d');
-    retention[field] = parsed;
-  }
-
-  const pollIntervalMs = parseDuration(raw.pollInterval ?? DEFAULT_POLL_INTERVAL_MS);
-  if (pollIntervalMs === undefined || pollIntervalMs <= 0)
-    throw invalid('pollInterval', 'must be a positive duration', 'Example: pollInterval: 5s');
-
-  const foldersInput = raw.receiveFolders ?? {};
-  if (!isObject(foldersInput) || !Object.values(foldersInput).every((v) => typeof v === 'string')) {
-    throw invalid(
-      'receiveFolders',
-      'must map message-class prefixes to folder names',
-      'Example: receiveFolders: { REPORT: Inbox }',
+    retention[field] = problems.section(undefined, () =>
+      readDuration(
+        retentionInput[key],
+        `retention.${key}`,
+        DURATION_BOUNDS.retention,
+        problems.invalid,
+        `${key}: 30d`,
+      ),
     );
+    if (retention[field] === undefined) delete retention[field];
   }
-
-  return {
-    file,
-    dir: where.dir,
-    providers,
-    defaultAddressType: defaultAddressType.toUpperCase(),
-    store,
-    retry,
-    retention,
-    pollIntervalMs,
-    receiveFolders: foldersInput as Record<string, string>,
-    redactor,
-  };
+  return retention;
 }

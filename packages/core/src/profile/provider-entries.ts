@@ -1,6 +1,9 @@
 import { type CallTimeouts, DEFAULT_TIMEOUTS } from '../host/call-runner.js';
-import { parseDuration } from './duration.js';
-import { type InvalidKey, isObject, type Raw } from './profile-checks.js';
+import { DURATION_BOUNDS, readDuration } from './duration.js';
+import { type BreakerConfig, normalizeEntryRouting } from './entry-routing.js';
+import { type InvalidKey, isObject, type ProblemList, type Raw } from './profile-checks.js';
+
+export type { BreakerConfig } from './entry-routing.js';
 
 /** One account of a provider entry: its name and its own options (merged over the entry's). */
 export interface AccountConfig {
@@ -24,7 +27,30 @@ export interface ProviderEntryConfig {
   readonly ignoreSpiRange: boolean;
   /** Where the entry is in the profile, for errors: `providers[1]`. */
   readonly keyPath: string;
+  /**
+   * The `addressTypes:` key, upper-case: what the entry keeps claiming when its provider cannot load (so its
+   * mail waits instead of bouncing); undefined when the profile leaves it out.
+   */
+  readonly addressTypes: readonly string[] | undefined;
+  /** `failover: true`: while this entry cannot serve, the next entry claiming the type takes its mail. */
+  readonly failover: boolean;
+  /** The entry's breaker (on by default); undefined when the profile says `breaker: false`. */
+  readonly breaker: BreakerConfig | undefined;
 }
+
+/** The keys of a provider entry. */
+const ENTRY_KEYS = [
+  'provider',
+  'id',
+  'options',
+  'accounts',
+  'timeouts',
+  'ignoreSpiRange',
+  'addressTypes',
+  'failover',
+  'breaker',
+] as const;
+const TIMEOUT_KEYS = ['inactivity', 'hardCap'] as const;
 
 /** Entry ids and account names: letters, digits, `.`, `_`, `-`, not starting with punctuation. */
 const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -41,8 +67,13 @@ function shortName(spec: string): string {
   return name.startsWith('spool-provider-') ? name.slice('spool-provider-'.length) : name;
 }
 
-/** The `providers` section: a list of entries (a bare string is an entry with only `provider`), ids unique. */
-export function normalizeProviders(input: unknown, invalid: InvalidKey): ProviderEntryConfig[] {
+/**
+ * The `providers` section: a list of entries (a bare string is an entry with only `provider`), ids unique.
+ * Each entry is checked on its own, so every entry's problems are reported; an entry with a bad value is
+ * left out of the result (the profile is refused anyway).
+ */
+export function normalizeProviders(input: unknown, problems: ProblemList): ProviderEntryConfig[] {
+  const { invalid } = problems;
   const providersInput = input ?? [];
   if (!Array.isArray(providersInput)) {
     throw invalid(
@@ -52,81 +83,91 @@ export function normalizeProviders(input: unknown, invalid: InvalidKey): Provide
     );
   }
   const ids = new Set<string>();
-  return providersInput.map((entry, index): ProviderEntryConfig => {
-    const keyPath = `providers[${index}]`;
-    const spec = typeof entry === 'string' ? entry : isObject(entry) ? entry.provider : undefined;
-    if (typeof spec !== 'string' || spec === '') {
-      throw invalid(
-        keyPath,
-        'needs a "provider" (package name, short name, or path)',
-        'Example: - provider: loopback',
-      );
-    }
-    const e: Raw = isObject(entry) ? entry : {};
-    const id = e.id ?? shortName(spec);
-    if (typeof id !== 'string' || !SIMPLE_NAME.test(id)) {
-      throw invalid(
-        `${keyPath}.id`,
-        `must be a simple name (letters, digits, . _ -), got ${JSON.stringify(id)}`,
-        'Give the entry an id like "smtp-eu".',
-      );
-    }
-    if (ids.has(id)) {
-      throw invalid(
-        `${keyPath}.id`,
-        `"${id}" is used by an earlier entry`,
-        'Give each entry a distinct "id" when one provider is listed twice.',
-      );
-    }
-    ids.add(id);
-    const options = e.options ?? {};
-    if (!isObject(options))
-      throw invalid(`${keyPath}.options`, 'must be a mapping', 'Write options as key: value pairs.');
-    const accounts = normalizeAccounts(e.accounts, `${keyPath}.accounts`, invalid);
-    const timeoutsInput = e.timeouts ?? {};
-    if (!isObject(timeoutsInput))
-      throw invalid(
-        `${keyPath}.timeouts`,
-        'must be a mapping',
-        'Example: timeouts: { inactivity: 30s, hardCap: 5m }',
-      );
-    if (e.ignoreSpiRange !== undefined && typeof e.ignoreSpiRange !== 'boolean') {
-      throw invalid(
-        `${keyPath}.ignoreSpiRange`,
-        'must be true or false',
-        'Remove it unless you must load a provider outside its declared SPI range.',
-      );
-    }
-    return {
-      id,
-      provider: spec,
-      options,
-      accounts,
-      timeouts: parseTimeouts(timeoutsInput, `${keyPath}.timeouts`, invalid),
-      ignoreSpiRange: e.ignoreSpiRange === true,
-      keyPath,
-    };
+  const entries: ProviderEntryConfig[] = [];
+  providersInput.forEach((entry, index) => {
+    const normalized = problems.section(undefined, () => normalizeEntry(entry, index, ids, problems));
+    if (normalized) entries.push(normalized);
   });
+  return entries;
+}
+
+/** One entry of `providers`. */
+function normalizeEntry(
+  entry: unknown,
+  index: number,
+  ids: Set<string>,
+  problems: ProblemList,
+): ProviderEntryConfig {
+  const { invalid } = problems;
+  const keyPath = `providers[${index}]`;
+  const spec = typeof entry === 'string' ? entry : isObject(entry) ? entry.provider : undefined;
+  const e: Raw = isObject(entry) ? entry : {};
+  problems.unknownKeys(e, keyPath, ENTRY_KEYS, 'a provider entry');
+  if (typeof spec !== 'string' || spec === '') {
+    throw invalid(
+      keyPath,
+      'needs a "provider" (package name, short name, or path)',
+      'Example: - provider: loopback',
+    );
+  }
+  const id = e.id ?? shortName(spec);
+  if (typeof id !== 'string' || !SIMPLE_NAME.test(id)) {
+    throw invalid(
+      `${keyPath}.id`,
+      `must be a simple name (letters, digits, . _ -), got ${JSON.stringify(id)}`,
+      'Give the entry an id like "smtp-eu".',
+    );
+  }
+  if (ids.has(id)) {
+    throw invalid(
+      `${keyPath}.id`,
+      `"${id}" is used by an earlier entry`,
+      'Give each entry a distinct "id" when one provider is listed twice.',
+    );
+  }
+  ids.add(id);
+  const options = e.options ?? {};
+  if (!isObject(options))
+    throw invalid(`${keyPath}.options`, 'must be a mapping', 'Write options as key: value pairs.');
+  const accounts = normalizeAccounts(e.accounts, `${keyPath}.accounts`, invalid);
+  const timeoutsInput = e.timeouts ?? {};
+  if (!isObject(timeoutsInput))
+    throw invalid(
+      `${keyPath}.timeouts`,
+      'must be a mapping',
+      'Example: timeouts: { inactivity: 30s, hardCap: 5m }',
+    );
+  problems.unknownKeys(timeoutsInput, `${keyPath}.timeouts`, TIMEOUT_KEYS, 'timeouts');
+  if (e.ignoreSpiRange !== undefined && typeof e.ignoreSpiRange !== 'boolean') {
+    throw invalid(
+      `${keyPath}.ignoreSpiRange`,
+      'must be true or false',
+      'Remove it unless you must load a provider outside its declared SPI range.',
+    );
+  }
+  const timeouts = parseTimeouts(timeoutsInput, `${keyPath}.timeouts`, invalid);
+  return {
+    id,
+    provider: spec,
+    options,
+    accounts,
+    timeouts,
+    ignoreSpiRange: e.ignoreSpiRange === true,
+    keyPath,
+    ...normalizeEntryRouting(e, keyPath, problems),
+  };
 }
 
 /**
- * The durations of an entry's `timeouts` mapping: each a positive duration, the host's default where left
- * out. Parsed after the entry's other keys are checked, so a profile with several mistakes reports them in
- * the order it always has.
+ * The durations of an entry's `timeouts` mapping: each more than 0 and at most a day (they arm timers), the
+ * host's default where left out. Parsed after the entry's other keys are checked, so a profile with several
+ * mistakes reports them in the order it always has.
  */
 function parseTimeouts(timeoutsInput: Raw, keyPath: string, invalid: InvalidKey): CallTimeouts {
   const duration = (key: string, fallback: number) => {
     const value = timeoutsInput[key];
     if (value === undefined) return fallback;
-    const parsed = parseDuration(value);
-    if (parsed === undefined || parsed <= 0) {
-      throw invalid(
-        `${keyPath}.${key}`,
-        `must be a positive duration, got ${JSON.stringify(value)}`,
-        'Use milliseconds or a string like "30s", "5m".',
-      );
-    }
-    return parsed;
+    return readDuration(value, `${keyPath}.${key}`, DURATION_BOUNDS.timer, invalid, `${key}: 30s`);
   };
   return {
     inactivityMs: duration('inactivity', DEFAULT_TIMEOUTS.inactivityMs),

@@ -1,5 +1,5 @@
-import { parseDuration } from './duration.js';
-import { type InvalidKey, isObject } from './profile-checks.js';
+import { DURATION_BOUNDS, readDuration } from './duration.js';
+import { isObject, type ProblemList } from './profile-checks.js';
 
 /** When and how often the host retries a temporary failure. */
 export interface RetryPolicy {
@@ -19,8 +19,16 @@ const DEFAULT_SCHEDULE_MS = [30_000, 2 * MINUTE, 10 * MINUTE, 30 * MINUTE, HOUR,
 const DEFAULT_MAX_AGE_MS = 72 * HOUR;
 const DEFAULT_JITTER = 0.2;
 
-/** The `retry` section: a non-empty schedule of durations, a jitter in [0, 1), and a maximum age. */
-export function normalizeRetry(input: unknown, invalid: InvalidKey): RetryPolicy {
+/** The keys of the `retry` section. */
+const RETRY_KEYS = ['schedule', 'jitter', 'maxAge'] as const;
+
+/**
+ * The `retry` section: a non-empty schedule of durations (each step more than 0 and at most 30 days), a
+ * jitter in [0, 1), and a maximum age (more than 0, at most 365 days). The bounds are why no stored next
+ * attempt or expiry can be an invalid date; an unknown key is recorded in `problems`.
+ */
+export function normalizeRetry(input: unknown, problems: ProblemList): RetryPolicy {
+  const { invalid } = problems;
   const retryInput = input ?? {};
   if (!isObject(retryInput))
     throw invalid(
@@ -28,6 +36,7 @@ export function normalizeRetry(input: unknown, invalid: InvalidKey): RetryPolicy
       'must be a mapping',
       'Example: retry: { schedule: [30s, 5m], jitter: 0.2, maxAge: 3d }',
     );
+  problems.unknownKeys(retryInput, 'retry', RETRY_KEYS, 'the retry section');
   const scheduleInput = retryInput.schedule ?? DEFAULT_SCHEDULE_MS;
   if (!Array.isArray(scheduleInput) || scheduleInput.length === 0) {
     throw invalid(
@@ -36,16 +45,15 @@ export function normalizeRetry(input: unknown, invalid: InvalidKey): RetryPolicy
       'Example: schedule: [30s, 2m, 10m]',
     );
   }
-  const schedule = scheduleInput.map((value, index) => {
-    const parsed = parseDuration(value);
-    if (parsed === undefined)
-      throw invalid(
-        `retry.schedule[${index}]`,
-        `must be a duration, got ${JSON.stringify(value)}`,
-        'Use milliseconds or a string like "30s".',
-      );
-    return parsed;
-  });
+  const schedule = scheduleInput.map((value, index) =>
+    readDuration(
+      value,
+      `retry.schedule[${index}]`,
+      DURATION_BOUNDS.retryStep,
+      invalid,
+      'schedule: [30s, 2m, 10m]',
+    ),
+  );
   const jitter = retryInput.jitter ?? DEFAULT_JITTER;
   if (typeof jitter !== 'number' || jitter < 0 || jitter >= 1) {
     throw invalid(
@@ -54,7 +62,9 @@ export function normalizeRetry(input: unknown, invalid: InvalidKey): RetryPolicy
       'Example: jitter: 0.2',
     );
   }
-  const maxAgeMs = parseDuration(retryInput.maxAge ?? DEFAULT_MAX_AGE_MS);
-  if (maxAgeMs === undefined) throw invalid('retry.maxAge', 'must be a duration', 'Example: maxAge: 3d');
+  const maxAgeMs =
+    retryInput.maxAge === undefined
+      ? DEFAULT_MAX_AGE_MS
+      : readDuration(retryInput.maxAge, 'retry.maxAge', DURATION_BOUNDS.maxAge, invalid, 'maxAge: 3d');
   return { schedule, jitter, maxAgeMs };
 }

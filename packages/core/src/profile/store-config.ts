@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Redactor } from '../util/redact.js';
-import { type InvalidKey, isObject } from './profile-checks.js';
+import { isExtensionKey, isObject, type ProblemList } from './profile-checks.js';
 
 /** The embedded SQLite store, built in: `store: { path }`, `store: { kind: sqlite, path }`, or no `store`. */
 export interface EmbeddedStoreConfig {
@@ -30,19 +30,23 @@ export const DEFAULT_STORE_FILE = 'spool.db';
 
 /**
  * The `store` section: no `kind` (or `sqlite`) is the embedded store and takes only `path`; any other `kind`
- * names a store package, and every other key is its options. Passwords in URL-valued options
- * (`postgres://user:password@host/db`) are registered as secrets, so no error, log or description shows them.
+ * names a store package, and every other key is its options (`x-` keys left out: they are notes and YAML
+ * anchors, for no store). Passwords in URL-valued options (`postgres://user:password@host/db`) are registered
+ * as secrets, so no error, log or description shows them. An unknown key of the embedded store is recorded in
+ * `problems`.
  */
 export function normalizeStore(
   input: unknown,
   dir: string,
   redactor: Redactor,
-  invalid: InvalidKey,
+  problems: ProblemList,
 ): StoreConfig {
+  const { invalid } = problems;
   const storeInput = input ?? {};
   if (!isObject(storeInput))
     throw invalid('store', 'must be a mapping', 'Example: store: { path: ./spool.db }');
-  const { kind = 'sqlite', ...options } = storeInput;
+  const { kind = 'sqlite', ...written } = storeInput;
+  const options = Object.fromEntries(Object.entries(written).filter(([key]) => !isExtensionKey(key)));
   if (typeof kind !== 'string' || kind.trim() === '') {
     throw invalid(
       'store.kind',
@@ -54,14 +58,12 @@ export function normalizeStore(
     registerUrlPasswords(options, redactor);
     return { kind: 'package', spec: kind, options };
   }
-  const extra = Object.keys(options).find((key) => key !== 'path');
-  if (extra !== undefined) {
-    throw invalid(
-      `store.${extra}`,
-      'is not an option of the embedded store, which takes only "path"',
-      'To use a store package, name it: store: { kind: <name>, … }; otherwise remove the key.',
-    );
-  }
+  problems.unknownKeys(
+    storeInput,
+    'store',
+    ['kind', 'path'],
+    'the embedded store (to use a store package, set store.kind)',
+  );
   const path = options.path ?? DEFAULT_STORE_FILE;
   if (typeof path !== 'string')
     throw invalid('store.path', 'must be a file path', 'Example: store: { path: ./spool.db }');

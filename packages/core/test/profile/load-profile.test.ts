@@ -112,14 +112,14 @@ export default { providers, defaultAddressType: 'loop' satisfies string };
     expect(error.hint).toContain('spool init');
   });
 
-  it('a missing or empty explicit file: SPOOL_E_PROFILE_NOT_FOUND naming that file', async () => {
+  it('a missing explicit file: SPOOL_E_PROFILE_NOT_FOUND; an empty one: SPOOL_E_PROFILE_EMPTY', async () => {
     const dir = temporaryDir();
     const missing = await caught(() => loadProfile({ cwd: dir, file: 'nope.yaml' }));
     expect(missing.code).toBe('SPOOL_E_PROFILE_NOT_FOUND');
     expect(missing.message).toContain(join(dir, 'nope.yaml'));
     writeFileSync(join(dir, 'empty.yaml'), '');
     const empty = await caught(() => loadProfile({ cwd: dir, file: 'empty.yaml' }));
-    expect(empty.code).toBe('SPOOL_E_PROFILE_NOT_FOUND');
+    expect(empty.code).toBe('SPOOL_E_PROFILE_EMPTY');
     expect(empty.message).toContain(join(dir, 'empty.yaml'));
   });
 
@@ -144,7 +144,7 @@ export default { providers, defaultAddressType: 'loop' satisfies string };
     );
     expect(error.code).toBe('SPOOL_E_PROFILE_INVALID');
     expect(error.message).toMatch(
-      /spool\.config\.yaml: providers\[0\]\.timeouts\.hardCap must be a positive duration/,
+      /spool\.config\.yaml: providers\[0\]\.timeouts\.hardCap must be a duration .*, got "soon"/,
     );
     expect(error.details).toMatchObject({ key: 'providers[0].timeouts.hardCap' });
   });

@@ -12,7 +12,7 @@ const invalid = async (input: unknown, key: string, env: NodeJS.ProcessEnv = {})
   const error = await caught(() => normalize(input, env));
   expect(error.code).toBe('SPOOL_E_PROFILE_INVALID');
   expect(error.message.startsWith(`${FILE}: ${key} `), error.message).toBe(true);
-  expect(error.details).toEqual({ file: FILE, key });
+  expect(error.details).toMatchObject({ file: FILE, key, keys: [key] });
   expect(error.hint).toBeTruthy();
   return error;
 };
@@ -130,7 +130,7 @@ describe('normalizeProfile: every error names the file and the key', () => {
   it('a profile given as an object (no file) says "profile"', async () => {
     const error = await caught(() => normalizeProfile({ pollInterval: -1 }, { dir: '/x', env: {} }));
     expect(error.message).toMatch(/^profile: pollInterval /);
-    expect(error.details).toEqual({ file: null, key: 'pollInterval' });
+    expect(error.details).toMatchObject({ file: null, key: 'pollInterval' });
   });
 });
 

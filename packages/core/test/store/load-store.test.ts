@@ -84,7 +84,7 @@ describe('the profile names the store', () => {
     const error = await caught(() => fixtureProfile(input));
     expect(error.code).toBe('SPOOL_E_PROFILE_INVALID');
     expect(error.message.startsWith(`${PROFILE_FILE}: ${key} `), error.message).toBe(true);
-    expect(error.details).toEqual({ file: PROFILE_FILE, key });
+    expect(error.details).toMatchObject({ file: PROFILE_FILE, key });
     expect(error.hint).toBeTruthy();
     expect(everyText(error)).not.toContain(SECRET);
   });
