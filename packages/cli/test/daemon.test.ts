@@ -124,7 +124,7 @@ describe('spool run as a daemon', () => {
     expect(submit.status).toBe(401);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', pid });
+    expect(await health.json()).toEqual({ status: 'ok', pid, failing: [] });
     expect(json<unknown[]>(spool(['list', 'outbox', '--json'], dir))).toEqual([]);
 
     const second = spool(['run'], dir);

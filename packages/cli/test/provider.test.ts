@@ -117,7 +117,7 @@ describe('spool provider link', () => {
     expect(text).toContain('# Transport providers, in routing order');
     // The commented top-level keys stay top-level, after the new entry.
     expect(text).toMatch(
-      /^ {2}- provider: loopback\n(^ {4}#.*\n)+^ {2}- provider: \.\/vendor\/good-provider\n\n^# /m,
+      /^ {2}- provider: loopback\n(^ {4}#.*\n)+^ {2}- provider: \.\/vendor\/good-provider\n {4}addressTypes: \[ GOOD \]\n\n^# /m,
     );
     expect(text).toMatch(/^# retry:$/m);
 

@@ -90,11 +90,13 @@ describe('the shipped JSON Schemas', () => {
       validateAgainstSchema('status', {
         daemon: { pid: 1, port: 2, started: 'yesterday', uptime: 3 },
         rows: [],
+        failing: [],
       }),
     ).toThrow();
     validateAgainstSchema('status', {
       daemon: { pid: 1, port: 2, started: '2026-01-01T00:00:00.000Z', uptime: 3 },
       rows: [],
+      failing: [],
     });
   });
 
