@@ -313,8 +313,9 @@ address types each logon claims and whether each claim can be reached, shadowed 
 with their fixes. A claim is reached first when no earlier logon (profile order) claims its type; as a
 fallback when an earlier logon does (it gets only recipients the earlier ones answer not-mine for); and
 never when an earlier logon of the same package and version with the same options claims it (it answers
-exactly as this one would). Exit code 1 when it finds a problem, 0 otherwise.
---json prints { ok, profile, providers: [...], problems: [...] }.`,
+exactly as this one would). A profile that does not load (unknown keys, bad values, an empty file) is
+reported with every problem it has, each coded, and nothing is started. Exit code 1 when it finds a
+problem, 0 otherwise. --json prints { ok, profile, providers: [...], problems: [...] }.`,
   },
   'provider list': {
     load: async () => (await import('./commands/provider-list.js')).providerList,

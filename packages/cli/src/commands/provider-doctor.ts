@@ -1,6 +1,8 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import type { Profile } from '@spool/core';
 import type { EntryState, LogonHandle } from '@spool/core/internal';
+import { isSpoolError } from '@spool/spi';
 import type { Command } from '../context.js';
 import { ExitCode } from '../errors.js';
 import { loadCliProfile, startHost } from '../host.js';
@@ -30,9 +32,18 @@ export interface DoctorClaim {
 export interface DoctorProblem {
   /** The entry it concerns. */
   readonly entry: string;
-  /** What kind: `load-failed`, `unreachable-claim`, `no-claims`, `spi-override`, `shadowed-copy`. */
-  readonly kind: 'load-failed' | 'unreachable-claim' | 'no-claims' | 'spi-override' | 'shadowed-copy';
-  /** The error code for `load-failed`; `null` otherwise. */
+  /**
+   * What kind: `profile-invalid` (the profile itself is refused: then nothing was started, and `entry` is
+   * `(profile)`), `load-failed`, `unreachable-claim`, `no-claims`, `spi-override`, `shadowed-copy`.
+   */
+  readonly kind:
+    | 'profile-invalid'
+    | 'load-failed'
+    | 'unreachable-claim'
+    | 'no-claims'
+    | 'spi-override'
+    | 'shadowed-copy';
+  /** The error code for `profile-invalid` and `load-failed`; `null` otherwise. */
   readonly code: string | null;
   readonly message: string;
   readonly fix: string;
@@ -61,14 +72,51 @@ export interface DoctorReport {
   readonly problems: readonly DoctorProblem[];
 }
 
+/** Profile errors the doctor reports as problems (the others, such as no profile at all, it throws). */
+const PROFILE_CODES = new Set(['SPOOL_E_PROFILE_INVALID', 'SPOOL_E_PROFILE_EMPTY', 'SPOOL_E_ENV_MISSING']);
+
+/**
+ * Every problem of a profile that does not load, coded: a `SPOOL_E_PROFILE_INVALID` lists each bad key in
+ * `details.problems` (unknown keys as `SPOOL_E_PROFILE_UNKNOWN_KEY`); other errors are one problem.
+ */
+function profileReport(error: unknown, fallbackFile: string): DoctorReport | undefined {
+  if (!isSpoolError(error) || !PROFILE_CODES.has(error.code)) return undefined;
+  const listed = (error.details as { problems?: unknown }).problems;
+  const problems = (
+    Array.isArray(listed)
+      ? (listed as { code: string; message: string; hint: string }[])
+      : [{ code: error.code, message: error.message, hint: error.hint ?? '' }]
+  ).map(
+    (problem): DoctorProblem => ({
+      entry: '(profile)',
+      kind: 'profile-invalid',
+      code: problem.code,
+      message: problem.message,
+      fix: problem.hint || 'See docs/profile.md for the keys of a profile.',
+    }),
+  );
+  const file = (error.details as { file?: unknown }).file;
+  return { ok: false, profile: typeof file === 'string' ? file : fallbackFile, providers: [], problems };
+}
+
 /**
  * `spool provider doctor`: loads every entry as `spool run` would and reports where each resolved from, its
  * version and negotiated SPI, the claims of its logons and whether they can be reached, the copies it
- * shadows, and problems with fixes. Exit code 1 when there is a problem.
+ * shadows, and problems with fixes. A profile that does not load is reported with every problem it has
+ * (coded), and nothing is started. Exit code 1 when there is a problem.
  */
 export const providerDoctor: Command = async (context) => {
   const { out, options } = context;
-  const profile = await loadCliProfile(context);
+  let profile: Profile;
+  try {
+    profile = await loadCliProfile(context);
+  } catch (error) {
+    const report = profileReport(error, options.profile ?? context.cwd);
+    if (!report) throw error;
+    if (options.json) out.json(report);
+    else print(context, report);
+    return ExitCode.USER;
+  }
   const host = await startHost(context, profile);
   const redact = profile.redactor.text.bind(profile.redactor);
   let report: DoctorReport;
