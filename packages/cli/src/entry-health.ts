@@ -137,6 +137,20 @@ export function sendWarnings(
   addresses: readonly string[],
 ): SendWarning[] {
   if (!entries.some((entry) => notServing(entry))) return [];
+  try {
+    return warningsFor(entries, profile, addresses);
+  } catch {
+    // Best effort: the message is stored already, and a warning must never turn that into an error (a
+    // client would send it again).
+    return [];
+  }
+}
+
+function warningsFor(
+  entries: readonly ProviderInfo[],
+  profile: Profile,
+  addresses: readonly string[],
+): SendWarning[] {
   const byType = new Map<string, string[]>();
   for (const input of addresses) {
     let parsed: ParsedAddress;
