@@ -34,6 +34,11 @@ export interface ImportOptions extends ResolveOptions {
   readonly hostSpiVersions: readonly string[];
   /** Load even if the SPI range excludes every host version (the profile's `ignoreSpiRange`). */
   readonly ignoreSpiRange?: boolean;
+  /**
+   * Told the manifest as soon as it is read, before anything that can refuse the package: a host keeps the
+   * address types of an entry that then fails (SPI mismatch, import error), so its mail waits instead of bouncing.
+   */
+  readonly onManifest?: (manifest: ProviderManifest) => void;
 }
 
 /** The entry module: the manifest's `entry`, else the package's main export (`exports["."]`, then `main`). */
@@ -62,6 +67,7 @@ export function entryFileOf(pkg: ResolvedPackage, manifest: ProviderManifest): s
 export async function importProvider(spec: string, options: ImportOptions): Promise<ImportedProvider> {
   const pkg = resolveProviderPackage(spec, options);
   const manifest = readManifest(pkg);
+  options.onManifest?.(manifest);
   const version = String(pkg.packageJson.version ?? '0.0.0');
   let spiVersion: string;
   let spiOverride = false;

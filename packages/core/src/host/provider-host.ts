@@ -4,7 +4,9 @@ import type { Profile, ProviderEntryConfig } from '../profile/profile.js';
 import { blankRow, StatusTable } from '../status/status-table.js';
 import { createLogger, type LogSink, stderrSink } from '../util/logger.js';
 import { CallRunner, type CallSpec, type CallTimeouts } from './call-runner.js';
+import { type RouteTarget, routeTargets, type UnavailableEntry, unavailableEntries } from './entry-claims.js';
 import { type ImportedProvider, importProvider } from './load-provider.js';
+import { logCallFailure } from './log-call-failure.js';
 import { type EntryState, type EntryStatus, LogonHandle } from './logon-handle.js';
 import { newResolveCache, type ResolveCache } from './resolve.js';
 import { HOST_SPI_VERSIONS } from './spi-versions.js';
@@ -51,6 +53,8 @@ export class ProviderHost implements AsyncDisposable {
   readonly #runner: CallRunner;
   readonly #byAttribution = new Map<string, LogonHandle>();
   readonly #listeners = new Set<HostListener>();
+  /** Entry id → the address types the store recorded at its last logon (see entry-claims.ts). */
+  #recorded: ReadonlyMap<string, readonly string[]> = new Map();
   #stopped = false;
 
   private constructor(options: ProviderHostOptions) {
@@ -75,11 +79,14 @@ export class ProviderHost implements AsyncDisposable {
     // Phase 1, concurrently: resolve, check and import every entry's package. No provider code runs here but
     // module top levels, and overlapping the module loader's file reads is most of a fast start.
     const cache = newResolveCache();
-    const imports = options.profile.providers.map((config) =>
-      host.#import(config, cache).then(
-        (imported) => ({ imported }),
-        (error: unknown) => ({ error }),
-      ),
+    const manifestTypes: (readonly string[] | undefined)[] = [];
+    const imports = options.profile.providers.map((config, index) =>
+      host
+        .#import(config, cache, (types) => (manifestTypes[index] = types))
+        .then(
+          (imported) => ({ imported }),
+          (error: unknown) => ({ error }),
+        ),
     );
     // Phase 2, in profile order: xpProviderInit and the logons (the lifecycle order the SPI promises).
     for (const [index, config] of options.profile.providers.entries()) {
@@ -90,6 +97,8 @@ export class ProviderHost implements AsyncDisposable {
         if ('error' in result) throw result.error;
         await startEntry(host.#startContext(), entry, result.imported);
       } catch (error) {
+        const types = manifestTypes[index];
+        if (types) entry.manifestTypes = types;
         const spool = host.#failEntry(entry, error);
         if (options.strict) {
           await Promise.all(imports); // let the other imports settle before the host goes away
@@ -151,19 +160,61 @@ export class ProviderHost implements AsyncDisposable {
       if (!start.includes(config.id) || this.entries.some((entry) => entry.config.id === config.id)) continue;
       const entry: EntryState = { config, status: 'active', logons: [] };
       this.entries.push(entry);
-      try {
-        await startEntry(this.#startContext(), entry, await this.#import(config));
-      } catch (error) {
-        this.#failEntry(entry, error);
-      }
+      await this.#startOne(entry);
     }
     // Routing follows profile order: keep the entries in the new profile's order.
     const order = new Map(profile.providers.map((config, index) => [config.id, index]));
     this.entries.sort((a, b) => (order.get(a.config.id) ?? 0) - (order.get(b.config.id) ?? 0));
   }
 
-  #import(config: ProviderEntryConfig, cache?: ResolveCache): Promise<ImportedProvider> {
+  /** Imports, initialises and logs on one entry; a failure is recorded on the entry (see #failEntry). */
+  async #startOne(entry: EntryState): Promise<boolean> {
+    try {
+      const imported = await this.#import(entry.config, undefined, (types) => (entry.manifestTypes = types));
+      await startEntry(this.#startContext(), entry, imported);
+      return true;
+    } catch (error) {
+      this.#failEntry(entry, error);
+      return false;
+    }
+  }
+
+  /** Starts a failed entry again (the logon retry): true when it now serves, else failed with the new error. */
+  async restartEntry(entryId: string): Promise<boolean> {
+    const entry = this.entries.find((e) => e.config.id === entryId);
+    if (!entry || entry.status !== 'failed' || this.#stopped) return false;
+    for (const handle of entry.logons) await this.logoff(handle, { mode: 'abort' }, 'reload');
+    entry.logons.length = 0;
+    entry.status = 'active';
+    delete entry.error;
+    delete entry.imported;
+    delete entry.provider;
+    this.statusTable.remove(entryId);
+    return this.#startOne(entry);
+  }
+
+  /** What the store recorded of each entry's address types at its last logon (read at start). */
+  setRecordedClaims(recorded: ReadonlyMap<string, readonly string[]>): void {
+    this.#recorded = recorded;
+  }
+
+  /** The failed entries, in profile order, with what they claim (see entry-claims.ts). */
+  unavailable(): UnavailableEntry[] {
+    return unavailableEntries(this.entries, this.#recorded);
+  }
+
+  /** Where routing may send a recipient of an address type, in profile order (see entry-claims.ts). */
+  routeTargets(addressType: string): RouteTarget[] {
+    return routeTargets(this.entries, this.unavailable(), addressType);
+  }
+
+  #import(
+    config: ProviderEntryConfig,
+    cache?: ResolveCache,
+    onManifestTypes?: (types: readonly string[]) => void,
+  ): Promise<ImportedProvider> {
     return importProvider(config.provider, {
+      ...(onManifestTypes ? { onManifest: (manifest) => onManifestTypes(manifest.addressTypes) } : {}),
       profileDir: this.profile.dir,
       ...(cache ? { cache } : {}),
       ...(this.#options.builtins ? { builtins: this.#options.builtins } : {}),
@@ -343,21 +394,6 @@ export class ProviderHost implements AsyncDisposable {
       },
     });
   }
-}
-
-/** Logs a failed lifecycle call with its attribution (the runner's error carries it in `details`). */
-function logCallFailure(handle: LogonHandle, error: unknown, what: string): void {
-  const details = (error as SpoolError).details ?? {};
-  handle.logger.warn(
-    {
-      provider: details.provider,
-      version: details.version,
-      method: details.method,
-      logonId: details.logonId ?? handle.id,
-      code: (error as SpoolError).code,
-    },
-    `${what}: ${messageOf(error)}`,
-  );
 }
 
 export type { CallTimeouts };

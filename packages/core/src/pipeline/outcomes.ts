@@ -125,6 +125,19 @@ function deferAll(
   return recipients.map((r) => retry(ctx, stored, Number(r.id), r.attempts + 1, reason, delayMs));
 }
 
+/**
+ * The updates for recipients whose route cannot serve (a provider entry that failed to load or log on): each
+ * is retried on the schedule with `reason` as its last error, and fails only past the maximum age.
+ */
+export function waitUpdates(
+  ctx: PipelineContext,
+  stored: StoredMessage,
+  recipients: readonly { readonly index: number; readonly attempts: number }[],
+  reason: string,
+): RecipientUpdate[] {
+  return recipients.map((r) => retry(ctx, stored, r.index, r.attempts + 1, reason, undefined));
+}
+
 /** A temporary failure: retry on the schedule, but never past the maximum age (then it fails, with an NDR). */
 function retry(
   ctx: PipelineContext,

@@ -1,21 +1,25 @@
 import type { NewMessage, RouteDecision } from '../store/types.js';
 import type { PipelineContext } from './context.js';
 import type { Finishing } from './finishing.js';
+import type { Waiting } from './waiting.js';
 
 /** How many unrouted recipients one routing pass reads. */
 const ROUTE_BATCH = 2000;
 
 /**
  * Routing: each recipient goes to the first logon (profile order) that claims its address type and has not
- * declined it (`not-mine`); a recipient nobody claims, or every claimant declined, fails with the reason.
+ * declined it (`not-mine`), or to the waiting route of an entry that claims it but cannot serve (its mail
+ * waits: see waiting.ts); a recipient nobody claims, or every claimant declined, fails with the reason.
  */
 export class Routing {
   readonly #ctx: PipelineContext;
   readonly #finishing: Finishing;
+  readonly #waiting: Waiting;
 
-  constructor(ctx: PipelineContext, finishing: Finishing) {
+  constructor(ctx: PipelineContext, finishing: Finishing, waiting: Waiting) {
     this.#ctx = ctx;
     this.#finishing = finishing;
+    this.#waiting = waiting;
   }
 
   /**
@@ -31,19 +35,27 @@ export class Routing {
       ...message,
       recipients: message.recipients.map((r) => ({
         ...r,
-        route: port.claimants(r.addressType)[0]?.id ?? null,
+        route: port.routes(r.addressType)[0]?.id ?? null,
       })),
     };
   }
 
-  /** Routes what is unrouted (new recipients, declined ones, those of a logon that is gone), in one commit. */
+  /**
+   * Routes what is unrouted (new recipients, declined ones, those of a logon that is gone) in one commit,
+   * then defers what is due on the routes of entries that cannot serve.
+   */
   async routeAll(): Promise<void> {
+    await this.#routeUnrouted();
+    await this.#waiting.deferDue();
+  }
+
+  async #routeUnrouted(): Promise<void> {
     const { store, port, totals } = this.#ctx;
     const unrouted = await store.unrouted(ROUTE_BATCH);
     if (unrouted.length === 0) return;
     let failed = 0;
     const decisions = unrouted.map(({ messageId, index, addressType, tried }): RouteDecision => {
-      const claimant = port.claimants(addressType).find((logon) => !tried.includes(logon.id));
+      const claimant = port.routes(addressType).find((target) => !tried.includes(target.id));
       if (claimant) return { messageId, index, route: claimant.id };
       failed++;
       return {

@@ -18,5 +18,8 @@ export type { CreateStore, StoreContext } from './store-package.js';
 export type * from './types.js';
 export { FOLDERS } from './types.js';
 
-/** The version of the store ports this host implements; a store's manifest range must include it. */
-export const STORE_PORT_VERSION = '1.0.0';
+/**
+ * The version of the store ports this host implements; a store's manifest range must include it. 1.1 added
+ * the optional `saveAddressTypes`/`savedAddressTypes` (what a provider entry claimed at its last logon).
+ */
+export const STORE_PORT_VERSION = '1.1.0';

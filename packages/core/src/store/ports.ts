@@ -75,6 +75,14 @@ export interface QueueStore {
   cancel(messageId: string, options: { readonly folder: string }): Promise<StoredMessage>;
   /** Un-routes the pending, unleased recipients of a route that no longer exists, so routing starts over. */
   unroute(route: string): Promise<void>;
+  /**
+   * Records, durably, the address types a provider entry claimed at its logon, replacing what was recorded
+   * for it: an entry that later cannot load keeps claiming them, so its mail waits instead of bouncing.
+   * Store ports 1.1 (optional: a 1.0 store lacks it, and its entries fall back to the profile's types).
+   */
+  saveAddressTypes?(entryId: string, addressTypes: readonly string[]): Promise<void>;
+  /** Entry id → the address types last recorded for it (every store instance sees every entry's). 1.1. */
+  savedAddressTypes?(): Promise<Map<string, readonly string[]>>;
   /** Extends the leases this store instance holds to `leaseMs` from now (the heartbeat). */
   renewLeases(leaseMs: number): Promise<void>;
   /** Releases leases that expired (their holder stopped renewing them); returns how many recipients. */

@@ -64,6 +64,12 @@ export class DelegatingStore implements MessageStore {
   unroute(route: string): Promise<void> {
     return this.inner.unroute(route);
   }
+  saveAddressTypes(entryId: string, addressTypes: readonly string[]): Promise<void> {
+    return this.inner.saveAddressTypes?.(entryId, addressTypes) ?? Promise.resolve();
+  }
+  savedAddressTypes(): Promise<Map<string, readonly string[]>> {
+    return this.inner.savedAddressTypes?.() ?? Promise.resolve(new Map());
+  }
   renewLeases(leaseMs: number): Promise<void> {
     return this.inner.renewLeases(leaseMs);
   }

@@ -123,5 +123,29 @@ export const routing: CaseGroup = {
         );
       },
     },
+    {
+      name: 'saveAddressTypes records what each entry claimed, replaces it, and a reopened store still has it (1.1)',
+      async run(t) {
+        const store = await t.open();
+        if (!store.saveAddressTypes || !store.savedAddressTypes) {
+          // Optional since store ports 1.1: a 1.0 store has neither; one without the other is a broken store.
+          assert.equal(store.saveAddressTypes, store.savedAddressTypes, 'both operations, or neither');
+          return;
+        }
+        assert.deepEqual([...(await store.savedAddressTypes())], [], 'nothing recorded in a new store');
+        await store.saveAddressTypes('smtp', ['SMTP']);
+        await store.saveAddressTypes('fax', ['FAX', 'TEL']);
+        await store.saveAddressTypes('smtp', ['SMTP', 'EX']);
+        const expected = [
+          ['fax', ['FAX', 'TEL']],
+          ['smtp', ['SMTP', 'EX']],
+        ];
+        const sorted = (m: Map<string, readonly string[]>) => [...m].sort(([a], [b]) => a.localeCompare(b));
+        assert.deepEqual(sorted(await store.savedAddressTypes()), expected, 'the last record per entry');
+        await t.close(store);
+        const reopened = await t.open();
+        assert.deepEqual(sorted(await reopened.savedAddressTypes!()), expected, 'durable');
+      },
+    },
   ],
 };

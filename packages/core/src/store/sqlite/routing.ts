@@ -59,3 +59,27 @@ export function unrouteRecipients(ctx: StoreContext, route: string): Promise<voi
       .run(route);
   });
 }
+
+/** Records the address types an entry claimed at its logon (replacing what was recorded before). */
+export function saveEntryAddressTypes(
+  ctx: StoreContext,
+  entryId: string,
+  addressTypes: readonly string[],
+): Promise<void> {
+  return ctx.group.write(() => {
+    ctx
+      .sql(
+        'INSERT INTO entry_address_types (entry, types, recorded_at) VALUES (?, ?, ?) ON CONFLICT (entry) DO UPDATE SET types = excluded.types, recorded_at = excluded.recorded_at',
+      )
+      .run(entryId, JSON.stringify(addressTypes), ctx.clock.now());
+  });
+}
+
+/** Entry id → the address types recorded at its last logon. */
+export function savedEntryAddressTypes(ctx: StoreContext): Promise<Map<string, readonly string[]>> {
+  const rows = ctx.sql('SELECT entry, types FROM entry_address_types').all() as {
+    entry: string;
+    types: string;
+  }[];
+  return Promise.resolve(new Map(rows.map((r) => [r.entry, JSON.parse(r.types) as string[]])));
+}

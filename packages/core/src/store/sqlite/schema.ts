@@ -147,6 +147,15 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_finished ON messages (folder, finished_at) WHERE finished_at IS NOT NULL;
   CREATE UNIQUE INDEX messages_idempotency ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL;
   `,
+  // 4: the address types each provider entry claimed at its last logon, so an entry that later cannot load
+  // (uninstalled, its package renamed) keeps claiming them and its mail waits instead of bouncing.
+  `
+  CREATE TABLE entry_address_types (
+    entry TEXT PRIMARY KEY,
+    types TEXT NOT NULL,            -- JSON array of upper-case address types
+    recorded_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -28,7 +28,13 @@ import { deleteMessage, getMessage, listFolder, moveMessage, searchMessages } fr
 import { openDatabase, readPragmas } from './open-database.js';
 import { closeOwner } from './owners.js';
 import { applyRetention } from './retention.js';
-import { routeRecipients, unroutedRecipients, unrouteRecipients } from './routing.js';
+import {
+  routeRecipients,
+  savedEntryAddressTypes,
+  saveEntryAddressTypes,
+  unroutedRecipients,
+  unrouteRecipients,
+} from './routing.js';
 import { settleHandOff } from './settle.js';
 import { createStoreContext, type StoreContext } from './store-context.js';
 
@@ -106,6 +112,14 @@ export class SqliteStore implements MessageStore {
 
   unroute(route: string): Promise<void> {
     return unrouteRecipients(this.#ctx, route);
+  }
+
+  saveAddressTypes(entryId: string, addressTypes: readonly string[]): Promise<void> {
+    return saveEntryAddressTypes(this.#ctx, entryId, addressTypes);
+  }
+
+  savedAddressTypes(): Promise<Map<string, readonly string[]>> {
+    return savedEntryAddressTypes(this.#ctx);
   }
 
   // ---------------------------------------------------------------- queue: hand-offs
