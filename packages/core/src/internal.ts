@@ -51,6 +51,7 @@ export {
 export { LogonSupport, type SupportHost } from './host/support.js';
 export { type ParsedAddress, parseAddress } from './pipeline/address.js';
 export { newMessageId, rfcMessageId } from './pipeline/ids.js';
+export { reloadLogonFailed } from './pipeline/reload.js';
 export { buildReports, ORIGINAL_MESSAGE_TYPE } from './pipeline/reports.js';
 export { isExpired, nextAttemptAt } from './pipeline/retry.js';
 export { diffProfiles, type ProfileDiff } from './profile/diff.js';

@@ -3,7 +3,6 @@ import { candidateNames, isPathSpec, ProviderHost } from '@spool/core/internal';
 import { isSpoolError, SpoolError } from '@spool/spi';
 import type { CommandContext } from '../context.js';
 import { findDaemon } from '../daemon-client.js';
-import { formatError } from '../errors.js';
 import { warningSink } from '../host.js';
 
 /** What a trial load of one provider found (see {@link trialLoad}). */
@@ -86,12 +85,15 @@ export function entryIndex(entry: ProviderEntryConfig): number {
 /** What asking a running daemon to reload came to: `null` when no daemon runs for the profile. */
 export type DaemonReload =
   | { readonly reloaded: true }
-  | { readonly reloaded: false; readonly error: string }
+  | { readonly reloaded: false; readonly code: string; readonly error: string; readonly hint: string | null }
   | null;
 
 /**
  * Asks the daemon serving the profile, if one runs, to reload it (`POST /reload` through the daemon client)
- * after `provider add|remove|update` changed the profile or what is installed for it.
+ * after `provider add|remove|update` changed the profile or what is installed for it. A reload is all or
+ * nothing: the daemon refuses a profile it cannot load (and keeps running the one it has), or applies it and
+ * answers `SPOOL_E_RELOAD_LOGON_FAILED` when an entry did not log on. Either comes back as `reloaded: false`
+ * with the daemon's code, message and hint.
  */
 export async function notifyDaemonReload(profile: Profile): Promise<DaemonReload> {
   const daemon = await findDaemon(profile);
@@ -100,16 +102,41 @@ export async function notifyDaemonReload(profile: Profile): Promise<DaemonReload
     await daemon.request('POST', '/reload');
     return { reloaded: true };
   } catch (error) {
-    return { reloaded: false, error: formatError(error) };
+    const { code, hint } = error as { code?: unknown; hint?: unknown };
+    return {
+      reloaded: false,
+      code: typeof code === 'string' ? code : 'SPOOL_E_DAEMON_FAILED',
+      error: error instanceof Error ? error.message : String(error),
+      hint: typeof hint === 'string' ? hint : null,
+    };
   }
 }
 
-/** Prints what {@link notifyDaemonReload} came to (nothing when no daemon runs). */
+/**
+ * Says what {@link notifyDaemonReload} came to (nothing when no daemon runs; nothing on stdout with --json).
+ * A reload the daemon refused or could not complete is thrown (after the command printed its report), so the
+ * command exits non-zero with the daemon's coded error; a daemon that is stopping is only a warning (it reads
+ * the profile when it starts again).
+ */
 export function reportDaemonReload(context: CommandContext, reload: DaemonReload): void {
-  if (reload === null || context.options.json) return;
-  if (reload.reloaded) context.out.line('the running daemon reloaded the profile');
-  else
-    context.out.warn(
-      `could not ask the running daemon to reload (${reload.error}); send it SIGHUP or restart it to pick up the change`,
-    );
+  if (reload === null) return;
+  if (reload.reloaded) {
+    if (!context.options.json) context.out.line('the running daemon reloaded the profile');
+    return;
+  }
+  if (reload.code === ErrorCode.STOPPED) {
+    context.out.warn('the running daemon is stopping; it reads the changed profile when it starts again');
+    return;
+  }
+  const applied = reload.code === ErrorCode.RELOAD_LOGON_FAILED;
+  throw new SpoolError(
+    reload.code,
+    applied
+      ? `the running daemon switched to the changed profile: ${reload.error}`
+      : `the running daemon kept the profile it had (the changed one is saved): ${reload.error}`,
+    {
+      hint: `${reload.hint ?? 'Fix the profile.'} Then reload the daemon (kill -HUP <pid>, or POST /reload).`,
+      details: { daemonReload: reload },
+    },
+  );
 }

@@ -67,6 +67,7 @@ export const providerRemove: Command = async (context) => {
   const report: RemoveReport = { file, id: entry.id, provider: entry.provider, uninstalled, daemon };
   if (options.json) {
     out.json(report);
+    reportDaemonReload(context, daemon);
     return ExitCode.OK;
   }
   if (uninstalled)

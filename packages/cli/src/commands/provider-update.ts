@@ -57,7 +57,7 @@ export const providerUpdate: Command = async (context) => {
   const changed = rows.some((row) => row.to !== row.from);
   const daemon = changed ? await notifyDaemonReload(profile) : null;
   if (options.json) out.json({ updates: rows, daemon } satisfies UpdateReport);
-  else reportDaemonReload(context, daemon);
+  reportDaemonReload(context, daemon);
   return ExitCode.OK;
 };
 

@@ -153,7 +153,7 @@ async function runForeground(context: CommandContext): Promise<number> {
         event(
           context,
           'reload-failed',
-          `SIGHUP: ${applied ? 'reloaded, but' : 'reload refused, still running the profile it had:'} ${String(code)}: ${message}`,
+          `SIGHUP: ${String(code)}: ${message}${applied ? '' : ' (still running the profile it had)'}`,
           {
             code: typeof code === 'string' ? code : 'SPOOL_E_DAEMON_FAILED',
             message,

@@ -1,4 +1,5 @@
-import { createSpooler, type Profile, type Spooler, type StoredMessage } from '@spool/core';
+import { createSpooler, ErrorCode, type Profile, type Spooler, type StoredMessage } from '@spool/core';
+import { reloadLogonFailed } from '@spool/core/internal';
 import type { Logger } from 'pino';
 import { builtinProviders } from '../builtins.js';
 import type { CommandContext } from '../context.js';
@@ -16,10 +17,11 @@ export interface ReloadReport extends ProfileDiff {
 /**
  * The spooler a daemon runs, and its reloads.
  *
- * A reload loads and checks the new profile first (a broken profile leaves the running spooler alone). When
- * only provider entries changed, the running spooler applies them (Spooler.reload): removed and changed
- * entries stop taking work, their in-flight hand-offs finish on the old logons, they log off in order, and
- * new and changed entries log on; unchanged entries keep their logons. A retired provider's listener (an
+ * A reload is all or nothing: it loads the new profile and checks every new or changed entry (loaded as a
+ * start would, without a logon) before anything changes; any error refuses it and the running spooler stays
+ * as it was. When only provider entries changed, the running spooler applies them (Spooler.reload): removed
+ * and changed entries stop taking work, their in-flight hand-offs finish on the old logons, they log off in
+ * order, and new and changed entries log on; unchanged entries keep their logons. A retired provider's listener (an
  * SMTP port, say) is released before its successor binds it. When settings outside the entries changed
  * (store, retry, folders, polling), the daemon stops the spooler orderly and starts one on the new profile.
  * Requests that arrive meanwhile wait; nothing accepted is lost (it is in the store).
@@ -109,8 +111,11 @@ export class DaemonSpooler {
   }
 
   /**
-   * Reloads the profile from its file. Reloads run one at a time; a stopped daemon refuses. Throws the
-   * profile's coded error when the new profile cannot be loaded (the running spooler then stays as it was).
+   * Reloads the profile from its file, all or nothing. Reloads run one at a time; a stopped daemon refuses.
+   * The new profile is loaded and checked before anything changes (its syntax and schema, then every new or
+   * changed entry loaded as a start would, without a logon): any error is thrown, coded, logged, and the
+   * running spooler stays exactly as it was. An entry that fails to log on after the switch stays failed and
+   * the reload throws `SPOOL_E_RELOAD_LOGON_FAILED` naming it (the rest of the new profile is in force).
    */
   reload(): Promise<ReloadReport> {
     const run = this.#ready.then(() => this.#reload());
@@ -124,13 +129,15 @@ export class DaemonSpooler {
   async #reload(): Promise<ReloadReport> {
     if (this.#stopped) throw Object.assign(new Error('the daemon is stopping'), { code: 'SPOOL_E_STOPPED' });
     let next: Profile;
+    let diff: ProfileDiff;
     try {
       next = await loadCliProfile(this.#context);
+      diff = diffProfiles(this.#profile, next);
+      // Entries only: Spooler.reload checks them itself. Settings too: check the entries before stopping.
+      if (diff.settingsChanged) await this.#spooler.checkReload(next);
     } catch (error) {
-      this.metrics.observeReload((error as { code?: string }).code ?? 'error');
-      throw error;
+      throw this.#refused(error);
     }
-    const diff = diffProfiles(this.#profile, next);
     if (!diff.settingsChanged) {
       // Entries only: applied in place; unchanged entries keep their logons.
       this.#logger.info(
@@ -140,14 +147,12 @@ export class DaemonSpooler {
       try {
         await this.#spooler.reload(next);
       } catch (error) {
-        this.metrics.observeReload((error as { code?: string }).code ?? 'error');
-        throw error;
+        if (codeOf(error) !== ErrorCode.RELOAD_LOGON_FAILED) throw this.#refused(error);
+        this.#profile = next;
+        throw this.#logonFailed(error);
       }
       this.#profile = next;
-      this.metrics.observeReload('ok');
-      const logons = logonsOf(this.#spooler);
-      this.#logger.info({ logons }, 'reload: done');
-      return { ...diff, logons };
+      return this.#done(diff);
     }
     this.#logger.info(
       { added: diff.added, removed: diff.removed, changed: diff.changed, unchanged: diff.unchanged },
@@ -163,10 +168,10 @@ export class DaemonSpooler {
     } catch (error) {
       // The new profile loaded but its spooler could not start (the store, say): go back to the old one.
       this.#logger.error(
-        { code: (error as { code?: string }).code },
+        { code: codeOf(error) },
         `reload failed, restarting on the previous profile: ${(error as Error).message}`,
       );
-      this.metrics.observeReload((error as { code?: string }).code ?? 'error');
+      this.metrics.observeReload(codeOf(error) ?? 'error');
       this.#spooler = await DaemonSpooler.#create(this.#profile, this.#logger);
       this.#detach = this.#attach(this.#spooler);
       throw error;
@@ -174,10 +179,40 @@ export class DaemonSpooler {
     this.#spooler = spooler;
     this.#profile = next;
     this.#detach = this.#attach(spooler);
+    const started = new Set([...diff.added, ...diff.changed]);
+    const failed = spooler.providers().filter((entry) => entry.status === 'failed' && started.has(entry.id));
+    if (failed.length > 0) throw this.#logonFailed(reloadLogonFailed(next, failed, diff));
+    return this.#done(diff);
+  }
+
+  /** A reload that switched: counted, logged, reported. */
+  #done(diff: ProfileDiff): ReloadReport {
     this.metrics.observeReload('ok');
-    const logons = logonsOf(spooler);
+    const logons = logonsOf(this.#spooler);
     this.#logger.info({ logons }, 'reload: done');
     return { ...diff, logons };
+  }
+
+  /** A reload refused before anything changed: counted and logged with its code; returns the error. */
+  #refused(error: unknown): unknown {
+    this.metrics.observeReload(codeOf(error) ?? 'error');
+    const hint = (error as { hint?: unknown }).hint;
+    const redact = (text: string) => this.#profile.redactor.text(text);
+    this.#logger.error(
+      { code: codeOf(error), ...(typeof hint === 'string' ? { hint: redact(hint) } : {}) },
+      redact(`${refusedText((error as Error).message)} (still running the profile it had)`),
+    );
+    return error;
+  }
+
+  /** A reload that switched, but an entry it started did not log on: counted and logged; returns the error. */
+  #logonFailed(error: unknown): unknown {
+    this.metrics.observeReload(ErrorCode.RELOAD_LOGON_FAILED);
+    this.#logger.error(
+      { code: ErrorCode.RELOAD_LOGON_FAILED, logons: logonsOf(this.#spooler) },
+      this.#profile.redactor.text((error as Error).message),
+    );
+    return error;
   }
 
   /** Stops the spooler (after a reload in progress). A later call with `hurry` cuts an orderly wait short. */
@@ -198,4 +233,15 @@ export class DaemonSpooler {
 /** The logons a spooler runs, in profile order. */
 export function logonsOf(spooler: Spooler): string[] {
   return spooler.providers().flatMap((entry) => entry.logons);
+}
+
+/** The `code` of something thrown, when it has one. */
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** A refusal's message as the log says it: core's entry refusals say "reload refused" already. */
+function refusedText(message: string): string {
+  return message.startsWith('reload refused') ? message : `reload refused: ${message}`;
 }

@@ -89,7 +89,8 @@ function refusalOf(config: ProviderEntryConfig, error: unknown): SpoolError {
     error instanceof SpoolError || (typeof code === 'string' && code.startsWith('SPOOL_E_'))
       ? (error as SpoolError)
       : new SpoolError(ErrorCode.PROVIDER_FAILED, messageOf(error), { cause: error });
-  return new SpoolError(spool.code, `entry "${config.id}" (${config.keyPath}): ${spool.message}`, {
+  const named = spool.message.includes(`entry "${config.id}"`);
+  return new SpoolError(spool.code, named ? spool.message : `entry "${config.id}": ${spool.message}`, {
     ...(spool.hint === undefined ? {} : { hint: spool.hint }),
     details: { ...spool.details, entry: config.id },
     cause: spool,
