@@ -288,8 +288,9 @@ function print(context: Parameters<Command>[0], report: DoctorReport): void {
       out.line(`  shadows   ${copy.source} ${copy.version ?? '?'} at ${copy.path}`);
     for (const note of provider.notes) out.line(s.dim(`  note: ${note}`));
   }
-  if (report.providers.length === 0) out.line('no providers in the profile');
-  out.line();
+  const refused = report.problems.some((problem) => problem.kind === 'profile-invalid');
+  if (report.providers.length === 0 && !refused) out.line('no providers in the profile');
+  if (!refused) out.line();
   if (report.ok) {
     out.line(s.green(`no problems found in ${report.profile}`));
     return;

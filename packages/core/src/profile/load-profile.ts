@@ -23,6 +23,9 @@ export const PROFILE_FILES = [
   'spool.config.yml',
 ] as const;
 
+const isEmptyObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+
 /** A JS or TS profile that exports nothing: reported as empty, like a file with nothing in it. */
 const EXPORTS_NOTHING = Symbol('exports nothing');
 
@@ -31,9 +34,15 @@ const EXPORTS_NOTHING = Symbol('exports nothing');
  * needed. The default export is the profile, else the named exports.
  */
 async function importProfile(file: string): Promise<unknown> {
-  const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  if (module.default !== undefined) return module.default;
-  return Object.keys(module).length === 0 ? EXPORTS_NOTHING : { ...module };
+  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  // A file with neither `import` nor `export` loads as CommonJS: its default is `module.exports`, `{}` when
+  // it sets nothing (Node names that export 'module.exports' too).
+  const commonJs = 'module.exports' in module;
+  const exported = module.default;
+  if (commonJs && isEmptyObject(exported)) return EXPORTS_NOTHING;
+  if (exported !== undefined) return exported;
+  const named = Object.keys(module);
+  return named.length === 0 ? EXPORTS_NOTHING : { ...module };
 }
 
 /**

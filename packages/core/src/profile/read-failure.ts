@@ -80,14 +80,18 @@ export function readFailure(file: string, error: unknown): Error {
       error,
     );
   }
-  const mark = (error as { mark?: { line?: unknown; column?: unknown } } | null)?.mark;
-  // js-yaml's mark is 0-based (and its message already shows the position and the line).
-  if (position === undefined && typeof mark?.line === 'number' && typeof mark.column === 'number')
-    position = { line: mark.line + 1, column: mark.column + 1 };
-  const where = position && script ? ` at line ${position.line}, column ${position.column}` : '';
+  // js-yaml (through cosmiconfig) says where with a 0-based mark, its reason and a snippet of the file.
+  const yaml = error as { mark?: { line?: unknown; column?: unknown; snippet?: unknown }; reason?: unknown };
+  let said = message;
+  if (position === undefined && typeof yaml.mark?.line === 'number' && typeof yaml.mark.column === 'number') {
+    position = { line: yaml.mark.line + 1, column: yaml.mark.column + 1 };
+    if (typeof yaml.reason === 'string')
+      said = `${yaml.reason}${typeof yaml.mark.snippet === 'string' ? `\n${yaml.mark.snippet}` : ''}`;
+  }
+  const where = position ? ` at line ${position.line}, column ${position.column}` : '';
   return spoolError(
     ErrorCode.PROFILE_INVALID,
-    `could not read the profile ${file}: syntax error${where}: ${message}`,
+    `could not read the profile ${file}: syntax error${where}: ${said}`,
     'Fix the syntax error (YAML/JSON/JS/TS); `spool init` writes a valid example.',
     { file, reason: 'syntax', ...(position ?? {}) },
     error,
