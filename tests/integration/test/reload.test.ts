@@ -146,9 +146,10 @@ describe('Spooler.reload is all or nothing', () => {
       },
       { dir },
     );
-    const error = await spooler
-      .reload(two)
-      .catch((e: unknown) => e as { code: string; details: { refusals: unknown[] } });
+    const error = (await spooler.reload(two).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code: string; details: { refusals: unknown[] } };
     expect(error.code).toBe('SPOOL_E_NOT_INSTALLED');
     expect(error.details.refusals).toMatchObject([
       { entry: 'a', code: 'SPOOL_E_NOT_INSTALLED' },
@@ -193,7 +194,10 @@ describe('Spooler.reload is all or nothing', () => {
       },
       { dir },
     );
-    const error = await spooler.reload(next).catch((e: unknown) => e as SpoolError);
+    const error = (await spooler.reload(next).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as SpoolError;
     expect(error).toMatchObject({
       code: 'SPOOL_E_RELOAD_LOGON_FAILED',
       details: { entries: [{ entry: 'mail' }], changes: { added: ['c', 'mail'], unchanged: ['a'] } },
