@@ -97,6 +97,7 @@ describe('spool send, run --once, list, show', () => {
       id: expect.any(String),
       messageId: expect.stringMatching(/^<.+>$/),
       duplicate: false,
+      warnings: [], // NOPE is claimed by no entry: not a waiting entry's mail
     });
 
     // send hands nothing off: the message is queued, nothing is in the Inbox (no copies, no NDR yet).
