@@ -1,7 +1,9 @@
 import type { InboundMessage, Logger, Preprocessor } from '@spool/spi';
-import type { Attribution } from '../errors.js';
+import type { Attribution, SpoolError } from '../errors.js';
 import type { Profile } from '../profile/profile.js';
 import type { StatusTable } from '../status/status-table.js';
+import { stderrSink } from '../util/logger.js';
+import { checkEntries } from './check-entry.js';
 import type { LogonHandle } from './logon-handle.js';
 import { HandleView } from './logon-view.js';
 import {
@@ -31,7 +33,10 @@ import type {
   ProviderPort,
   RemoveRunsArgs,
   RemoveRunsOutput,
+  RouteTarget,
+  UnavailableEntry,
 } from './provider-port.js';
+import { relogon } from './relogon.js';
 import { removePreprocessRuns } from './remove-runs.js';
 
 const NO_PROPERTIES: PreprocessOutput = Object.freeze({});
@@ -44,16 +49,21 @@ const NO_REMOVAL_PROBLEMS: RemoveRunsOutput = Object.freeze({ failed: [], unknow
 export class InProcessProviderPort implements ProviderPort {
   readonly #host: ProviderHost;
   readonly #save: InboundSave;
+  readonly #options: Partial<ProviderHostOptions>;
   readonly #infos = new Map<string, unknown>();
   readonly #newMail = new Set<(logonId: string) => void>();
   readonly #sections = new Set<(logonId: string, held: boolean) => void>();
   #bindings = new Map<string, Binding>();
   #ordered: Binding[] = [];
 
-  /** A port over a started host; `save` takes what logons receive (the inbound sink channel). */
-  constructor(host: ProviderHost, save: InboundSave) {
+  /**
+   * A port over a started host; `save` takes what logons receive (the inbound sink channel); `options` are
+   * those the host was started with (a reload's check loads providers as it does).
+   */
+  constructor(host: ProviderHost, save: InboundSave, options: Partial<ProviderHostOptions> = {}) {
     this.#host = host;
     this.#save = save;
+    this.#options = options;
     host.subscribe({
       newMail: (handle) => {
         for (const listener of this.#newMail) listener(handle.id);
@@ -137,9 +147,28 @@ export class InProcessProviderPort implements ProviderPort {
   claimants(addressType: string): LogonView[] {
     const type = addressType.toUpperCase();
     const views: LogonView[] = [];
+    // A failed logon still claims its types: its mail waits for it (it is logged on again), never bounced.
     for (const { handle, view } of this.#ordered)
-      if (handle.state === 'active' && handle.addressTypes.includes(type)) views.push(view);
+      if (handle.state !== 'closed' && handle.addressTypes.includes(type)) views.push(view);
     return views;
+  }
+
+  routes(addressType: string): RouteTarget[] {
+    return this.#host.routeTargets(addressType);
+  }
+
+  unavailable(): UnavailableEntry[] {
+    return this.#host.unavailable();
+  }
+
+  async restartEntry(entryId: string): Promise<boolean> {
+    const serving = await this.#host.restartEntry(entryId);
+    this.#bind();
+    return serving;
+  }
+
+  setRecordedClaims(recorded: ReadonlyMap<string, readonly string[]>): void {
+    this.#host.setRecordedClaims(recorded);
   }
 
   loggerOf(logonId: string): Logger {
@@ -161,6 +190,29 @@ export class InProcessProviderPort implements ProviderPort {
 
   beginTraffic(): Promise<void> {
     return this.#host.beginTraffic();
+  }
+
+  check(profile: Profile, entryIds: readonly string[]): Promise<SpoolError[]> {
+    const host = this.#host;
+    const runner = { run: host.run.bind(host) };
+    const { builtins, logSink = stderrSink() } = this.#options;
+    const context = { profile, sink: logSink, runner, builtins, logger: host.logger };
+    return checkEntries({ ...context, hostSpiVersions: host.hostSpiVersions }, entryIds);
+  }
+
+  async restartLogon(logonId: string): Promise<void> {
+    const binding = this.#bindings.get(logonId);
+    if (!binding) throw unknownLogon(logonId, 'restartLogon');
+    await relogon(this.#host, binding.handle, {
+      sink: this.#options.logSink ?? stderrSink(),
+      newMail: (id) => {
+        for (const listener of this.#newMail) listener(id);
+      },
+      criticalSection: (id, held) => {
+        for (const listener of this.#sections) listener(id, held);
+      },
+    });
+    this.#bind();
   }
 
   async retire(entryId: string): Promise<void> {
@@ -296,7 +348,12 @@ export class InProcessProviderPort implements ProviderPort {
     for (const entry of this.#host.entries) {
       for (const handle of entry.logons) {
         const known = this.#bindings.get(handle.id);
-        const binding = known?.handle === handle ? known : this.#newBinding(handle);
+        const same = known?.handle === handle;
+        // A relogon keeps the handle and its view but brings a new support object (new preprocessors).
+        const binding =
+          same && known.support === handle.support
+            ? known
+            : this.#newBinding(handle, same ? known.view : undefined);
         bindings.set(handle.id, binding);
         ordered.push(binding);
       }
@@ -305,7 +362,7 @@ export class InProcessProviderPort implements ProviderPort {
     this.#ordered = ordered;
   }
 
-  #newBinding(handle: LogonHandle): Binding {
+  #newBinding(handle: LogonHandle, view = new HandleView(handle)): Binding {
     const methods = new Map(
       handle.support.preprocessors.map((p) => [
         p,
@@ -315,7 +372,8 @@ export class InProcessProviderPort implements ProviderPort {
     const logonId = handle.id;
     return {
       handle,
-      view: new HandleView(handle),
+      support: handle.support,
+      view,
       sink: { save: (message) => this.#saveInbound(handle, logonId, message) },
       workDir: handle.support.dataDir,
       methods,
@@ -335,5 +393,5 @@ export async function startProviderPort(
   options: ProviderHostOptions & { readonly save: InboundSave },
 ): Promise<ProviderPort> {
   const { save, ...hostOptions } = options;
-  return new InProcessProviderPort(await ProviderHost.start(hostOptions), save);
+  return new InProcessProviderPort(await ProviderHost.start(hostOptions), save, hostOptions);
 }

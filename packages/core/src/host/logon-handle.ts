@@ -1,9 +1,25 @@
 import type { Logger, TransportLogon, TransportProvider } from '@spool/spi';
-import type { SpoolError } from '../errors.js';
+import { ErrorCode, SpoolError } from '../errors.js';
 import type { ProviderEntryConfig } from '../profile/profile.js';
 import type { Activity } from './call-runner.js';
 import type { ImportedProvider } from './load-provider.js';
 import type { LogonSupport } from './support.js';
+
+/**
+ * What a handle holds while its provider's logon is logged off for a relogon, or after a relogon failed: a
+ * logon that does nothing and refuses hand-offs, so no call reaches the provider's old logon again (a stop
+ * does not log it off twice) and the handle keeps its place, its id and its routes.
+ */
+export const LOGGED_OFF: TransportLogon = Object.freeze({
+  addressTypes: () => [],
+  async transportNotify() {},
+  submitMessage() {
+    throw new SpoolError(ErrorCode.STOPPED, 'the logon is logged off while the host logs it on again', {
+      hint: 'Its mail waits; it is handed off once the logon serves again.',
+    });
+  },
+  async transportLogoff() {},
+});
 
 /** Where a provider entry stands. */
 export type EntryStatus = 'active' | 'failed' | 'stopped';
@@ -14,6 +30,8 @@ export interface EntryState {
   status: EntryStatus;
   error?: SpoolError;
   imported?: ImportedProvider;
+  /** The address types its manifest declares, once read (also when loading failed after that). */
+  manifestTypes?: readonly string[];
   provider?: TransportProvider;
   readonly logons: LogonHandle[];
 }
@@ -27,14 +45,19 @@ export class LogonHandle {
   readonly id: string;
   readonly entry: EntryState;
   readonly account: string;
-  readonly logon: TransportLogon;
-  readonly support: LogonSupport;
-  readonly activity: Activity;
   readonly logger: Logger;
   addressTypes: readonly string[];
+  /**
+   * `active`: serving. `failed`: a call on it timed out, or logging it on again failed; it keeps its id, its
+   * address types and the mail routed to it, and the pipeline logs it on again (host/relogon.ts). `closed`:
+   * logged off for good (a stop, a reload).
+   */
   state: 'active' | 'failed' | 'closed' = 'active';
   inboundEnabled = false;
   outboundEnabled = false;
+  #logon: TransportLogon;
+  #support: LogonSupport;
+  #activity: Activity;
 
   constructor(init: {
     id: string;
@@ -49,11 +72,43 @@ export class LogonHandle {
     this.id = init.id;
     this.entry = init.entry;
     this.account = init.account;
-    this.logon = init.logon;
-    this.support = init.support;
-    this.activity = init.activity;
+    this.#logon = init.logon;
+    this.#support = init.support;
+    this.#activity = init.activity;
     this.logger = init.logger;
     this.addressTypes = init.addressTypes;
+  }
+
+  /** The provider's logon object; {@link LOGGED_OFF} between a relogon's logoff and its logon. */
+  get logon(): TransportLogon {
+    return this.#logon;
+  }
+  /** The support object the provider's logon holds. */
+  get support(): LogonSupport {
+    return this.#support;
+  }
+  /** Activity of this logon: its support calls touch it, its running calls' inactivity timers read it. */
+  get activity(): Activity {
+    return this.#activity;
+  }
+
+  /**
+   * A relogon logged the provider's logon off: nothing may reach it again (a stop's logoff included), so it is
+   * replaced by {@link LOGGED_OFF} until {@link reattach}.
+   */
+  detach(): void {
+    this.#logon = LOGGED_OFF;
+  }
+
+  /**
+   * A relogon logged the account on again: this handle takes the new logon's object, support, activity and
+   * address types, so its id, its views, its routes and its status row stay the same. `fresh` is dropped.
+   */
+  reattach(fresh: LogonHandle): void {
+    this.#logon = fresh.logon;
+    this.#support = fresh.support;
+    this.#activity = fresh.activity;
+    this.addressTypes = fresh.addressTypes;
   }
 
   /**

@@ -17,6 +17,8 @@ import type {
 /** One logon as the port keeps it: the host's handle, its view, its inbound sink, what calls reuse. */
 export interface Binding {
   readonly handle: LogonHandle;
+  /** The support object the binding was made for: a relogon gives the handle a new one (new preprocessors). */
+  readonly support: LogonHandle['support'];
   readonly view: HandleView;
   readonly sink: InboundSink;
   /** The logon's data directory, the `workDir` of its preprocess runs. */

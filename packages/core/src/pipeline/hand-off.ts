@@ -1,10 +1,11 @@
 import type { OutboundMessage, OutboundRecipient } from '@spool/spi';
-import { messageOf } from '../errors.js';
+import { ErrorCode, messageOf } from '../errors.js';
 import type { LogonView } from '../host/provider-port.js';
 import type { Claim, StoredMessage } from '../store/types.js';
 import type { PipelineContext } from './context.js';
 import type { Finishing } from './finishing.js';
 import type { Flight } from './in-flight.js';
+import { LogonRestarts } from './logon-restarts.js';
 import { type HandOffOutcome, outcomeOfError, outcomeOfResult } from './outcomes.js';
 import { removeRuns } from './removal.js';
 import { setDirectionActive } from './status-rows.js';
@@ -15,12 +16,15 @@ import { setDirectionActive } from './status-rows.js';
  * provider does wrong becomes an outcome (a deferral) or a log record with its attribution.
  */
 export class HandOffs {
+  /** What becomes of a logon whose hand-off timed out: logged on again, on probation, or failed. */
+  readonly restarts: LogonRestarts;
   readonly #ctx: PipelineContext;
   readonly #finishing: Finishing;
 
   constructor(ctx: PipelineContext, finishing: Finishing) {
     this.#ctx = ctx;
     this.#finishing = finishing;
+    this.restarts = new LogonRestarts(ctx, finishing);
   }
 
   /** Starts the hand-off of a claim; it runs on its own and is tracked in the in-flight registry. */
@@ -66,8 +70,12 @@ export class HandOffs {
       }
       const args = { message, recipients, preprocessRun: runIds[0] };
       const submitted = await port.call('submitMessage', logon.id, args, abortable);
+      this.restarts.answered(logon.id);
       result = outcomeOfResult(this.#ctx, logon, stored, recipients, submitted);
     } catch (error) {
+      // A timeout takes the logon out of service until it is logged on again; any other error is an answer.
+      if ((error as { code?: unknown }).code === ErrorCode.TIMEOUT) this.restarts.timedOut(logon);
+      else if (!flight.controller.signal.aborted) this.restarts.answered(logon.id);
       result = outcomeOfError(this.#ctx, stored, recipients, flight.controller.signal, error);
     }
     // maxInFlight bounds submitMessage calls: the slot frees now, so the next hand-off starts while this

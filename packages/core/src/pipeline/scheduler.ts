@@ -12,7 +12,8 @@ const MAX_FAILED_PASS_BACKOFF_MS = 5_000;
 
 /**
  * The scheduler (Postfix's qmgr loop, BullMQ's main loop): a wake-up runs a pass — route what is unrouted,
- * then claim for every logon as many hand-offs as it has room for and start them — and arms a timer for the
+ * then claim for every logon as many hand-offs as it has room for (one at a time for a logon on probation
+ * after a relogon, none for a failed one: see logon-restarts.ts) and start them — and arms a timer for the
  * next recipient that comes due. One pass runs at a time; a wake during a pass runs another after it.
  *
  * A pass that fails (the store refused: `SQLITE_BUSY` past the busy timeout while another process holds the
@@ -70,6 +71,11 @@ export class Scheduler {
     );
   }
 
+  /** A stop: no more relogons; returns those in progress, to wait for before the logons log off. */
+  stopRestarts(): Promise<void>[] {
+    return this.#handOffs.restarts.stop();
+  }
+
   /** Stops arming the due timer (a stop). */
   stop(): void {
     if (this.#dueTimer) clearTimeout(this.#dueTimer);
@@ -82,10 +88,14 @@ export class Scheduler {
       do {
         this.#again = false;
         await this.#routing.routeAll();
+        const { restarts } = this.#handOffs;
+        restarts.watch();
         for (const logon of this.#ctx.port.logons()) {
           if (isStopping(this.#ctx)) return;
+          restarts.notice(logon);
+          await restarts.deferDue(logon);
           if (!this.#takesWork(logon)) continue;
-          const free = this.#ctx.inFlight.free(logon.id, logon.maxInFlight);
+          const free = restarts.limit(logon.id, this.#ctx.inFlight.free(logon.id, logon.maxInFlight));
           if (free > 0) await this.#claim(logon, free);
         }
       } while (this.#again && !isStopping(this.#ctx));

@@ -22,6 +22,20 @@ export function setFlushing(table: StatusTable, id: string, direction: Direction
   if (row) table.update(id, { [direction]: { ...row[direction], flushing } });
 }
 
+/**
+ * Shows where a logon stands after a call on it timed out (pipeline/logon-restarts.ts): `failed` (out of
+ * service: not available, failure set), `probation` (logged on again, one hand-off confirms it: available,
+ * failure still set) or `ready` again (available, failure cleared). Its `lastError` is left as it is.
+ */
+export function showLogon(
+  table: StatusTable,
+  id: string,
+  state: 'failed' | 'probation' | 'ready',
+  text: string,
+): void {
+  if (table.get(id)) table.update(id, { available: state !== 'failed', failure: state !== 'ready', text });
+}
+
 /** What the spooler counted since it started: the sums its passes report differences of. */
 export interface Counts {
   readonly delivered: number;

@@ -36,6 +36,7 @@ export class Stopping {
     state.phase = 'draining';
     port.statusTable.update('spooler', { text: 'stopping' });
     this.#scheduler.stop();
+    const relogons = this.#scheduler.stopRestarts();
     this.#housekeeping.stop();
     const pass = this.#scheduler.passInProgress;
     if (pass) await pass;
@@ -55,6 +56,8 @@ export class Stopping {
     for (const flight of inFlight.list()) flight.controller.abort(STOP_REASON);
     await Promise.all(inFlight.list().map((f) => f.done));
     await Promise.all(this.#receiving.all());
+    // A relogon in progress ends first (within the entry's timeouts), so its new logon is logged off too.
+    await Promise.all(relogons);
     await port.stop(mode === 'orderly' ? 'orderly' : 'abort');
     await this.#ctx.store.close();
     this.#ctx.events.changed();

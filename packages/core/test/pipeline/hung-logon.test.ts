@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StatusRow } from '@spool/spi';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Spooler } from '../../src/pipeline/spooler.js';
+import { openEmbeddedStore } from '../../src/store/open-store.js';
+import type { MessageStore } from '../../src/store/ports.js';
+import { fixtureProfile, memorySink, temporaryDir } from '../helpers.js';
+
+/** The switches and counters of the fixture provider spool-provider-hang (shared through globalThis). */
+interface HangControls {
+  hangSubmit: boolean;
+  logon: 'ok' | 'throw' | 'hang';
+  logons: number;
+  logoffs: number;
+  submits: number;
+  delivered: string[];
+  waiting: Set<() => void>;
+}
+
+function controls(): HangControls {
+  const shared = globalThis as { __spoolHang?: HangControls };
+  shared.__spoolHang ??= {} as HangControls;
+  const c = shared.__spoolHang;
+  Object.assign(c, {
+    hangSubmit: false,
+    logon: 'ok',
+    logons: 0,
+    logoffs: 0,
+    submits: 0,
+    delivered: [],
+    waiting: c.waiting ?? new Set(),
+  });
+  return c;
+}
+
+/** The provider answers again: hung calls return (the host discards their late results) and new ones do not hang. */
+function answerAgain(c: HangControls): void {
+  c.hangSubmit = false;
+  for (const release of c.waiting) release();
+  c.waiting.clear();
+}
+
+/** Polls `check` every 10 ms until it is true; fails after `ms`. Every wait in these tests is bounded. */
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 4000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const LOGON = 'hang/default';
+/** What a row must not say while its route is dead: ready, or available without a failure. */
+const saysReady = (row: StatusRow) => row.text === 'ready' || (row.available && !row.failure);
+
+async function start(extra: Record<string, unknown> = {}) {
+  const dir = temporaryDir();
+  const sink = memorySink();
+  const profile = fixtureProfile({
+    store: { path: `${dir}/spool.db` },
+    // Short timeouts and retries: a hung call is noticed in 150 ms, a deferred recipient is due again in 300 ms.
+    retry: { schedule: ['300ms'], jitter: 0 },
+    providers: [
+      { id: 'hang', provider: 'spool-provider-hang', timeouts: { inactivity: 150, hardCap: 2000 } },
+    ],
+    ...extra,
+  });
+  const store = await openEmbeddedStore(`${dir}/spool.db`);
+  const spooler = await Spooler.create({ profile, store, logSink: sink });
+  const row = () => spooler.status().find((r) => r.id === LOGON);
+  // What `spool status` would show, read every 5 ms (each read is a snapshot of the status table).
+  const rows: StatusRow[] = [];
+  const sampler = setInterval(() => {
+    const now = row();
+    if (now) rows.push(now);
+  }, 5);
+  stopSampling = () => clearInterval(sampler);
+  return { spooler, store, sink, rows, row };
+}
+
+async function folderOf(store: MessageStore, id: string): Promise<string | undefined> {
+  return (await store.get(id))?.folder;
+}
+
+let running: Spooler | undefined;
+let stopSampling = () => {};
+beforeEach(() => {
+  running = undefined;
+});
+afterEach(async () => {
+  stopSampling();
+  answerAgain(controls());
+  await running?.stop({ mode: 'hurry' });
+});
+
+describe('a logon whose submitMessage hangs past its timeout', () => {
+  it('is logged off and on again; the mail routed to it and mail sent meanwhile are delivered once the provider answers again, and its row never says ready while the route is dead', async () => {
+    const c = controls();
+    c.hangSubmit = true;
+    const { spooler, store, rows, row } = await start();
+    running = spooler;
+
+    const first = await spooler.submit({ to: 'HANG:first', subject: 'hangs' });
+    await until('the first hand-off to hang', () => c.submits === 1);
+    // Routed to the logon while it hangs (maxInFlight 1: they wait behind the hung hand-off).
+    const routed = await spooler.submit({ to: ['HANG:r1', 'HANG:r2'], subject: 'routed' });
+
+    // The call times out: the logon is visibly out of service (failed, then logged on again and confirming),
+    // with the coded error.
+    await until('the row to show the timeout', () => row()?.lastError?.code === 'SPOOL_E_TIMEOUT');
+    const deadFrom = rows.length;
+    expect(row()?.failure).toBe(true);
+    expect(row()?.text).not.toBe('ready');
+    // The hung hand-off's recipient is deferred with the timeout as its last error (an attempt counted).
+    await until('the hung hand-off to be deferred', async () => {
+      const r = (await store.get(first.id))?.recipients[0];
+      return r?.attempts === 1 && (r.lastError ?? '').includes('timed out');
+    });
+
+    // It stays dead for a while: logged on again (TransportLogoff, TransportLogon), probed, timed out again.
+    await until('a relogon', () => c.logons >= 2 && c.logoffs >= 1);
+    await until('the probe after the relogon to hang too', () => c.submits >= 2);
+    // Sent while the route is dead: it waits for the logon; it is not bounced.
+    const during = await spooler.submit({ to: 'HANG:during', subject: 'sent while dead' });
+    await sleep(400);
+    const meanwhile = await store.get(during.id);
+    expect(meanwhile?.recipients[0]?.outcome).toBe('pending');
+    expect(meanwhile?.recipients[0]?.route).toBe(LOGON);
+    const deadRows = rows.slice(deadFrom);
+    expect(deadRows.filter(saysReady)).toEqual([]);
+    expect(spooler.status().find((r) => r.id === LOGON)?.text).not.toBe('ready');
+
+    // The provider answers again: everything routed to the logon, and what was sent meanwhile, is delivered.
+    answerAgain(c);
+    for (const { id } of [first, routed, during])
+      await until(`message ${id} in Sent`, async () => (await folderOf(store, id)) === 'Sent', 6000);
+    const after = await spooler.submit({ to: 'HANG:after', subject: 'after' });
+    await until(
+      'the message sent after recovery in Sent',
+      async () => (await folderOf(store, after.id)) === 'Sent',
+    );
+    expect([...new Set(c.delivered)].sort()).toEqual(
+      ['HANG:after', 'HANG:during', 'HANG:first', 'HANG:r1', 'HANG:r2'].sort(),
+    );
+    expect(row()).toMatchObject({ text: 'ready', available: true, failure: false });
+    // No non-delivery report: nothing was bounced.
+    expect((await store.list('Inbox')).filter((m) => m.messageClass.includes('NDR'))).toEqual([]);
+  });
+
+  it('if the provider never answers and cannot log on again, its row stays failed with the coded error and it is retried on the retry schedule; its mail waits', async () => {
+    const c = controls();
+    c.hangSubmit = true;
+    const { spooler, store, rows, row, sink } = await start();
+    running = spooler;
+
+    const first = await spooler.submit({ to: 'HANG:first', subject: 'hangs' });
+    await until('the first hand-off to hang', () => c.submits === 1);
+    c.logon = 'throw';
+    // The call times out; the relogon fails, and is tried again on the retry schedule (300 ms): not at once,
+    // not never.
+    await until('a failed relogon', () => c.logons >= 2);
+    const firstTry = Date.now();
+    await until(
+      'the row to show the failed relogon',
+      () => row()?.text.includes('could not log on again') ?? false,
+    );
+    const deadFrom = rows.length;
+    expect(row()).toMatchObject({
+      failure: true,
+      available: false,
+      lastError: { code: 'SPOOL_E_LOGON_FAILED' },
+    });
+    expect(row()?.text).toMatch(/next try at \d{4}-/);
+    expect(row()?.lastError?.message).toContain('refuses logons');
+    const hung = (await store.get(first.id))?.recipients[0];
+    expect(hung).toMatchObject({ outcome: 'pending', attempts: 1 });
+    expect(hung?.lastError).toContain('timed out');
+    await until('the relogon to be retried', () => c.logons >= 3, 3000);
+    expect(Date.now() - firstTry).toBeGreaterThanOrEqual(250);
+    expect(sink.records.some((r) => r.message.includes('could not log on again'))).toBe(true);
+
+    // Sent meanwhile: routed to the logon, and deferred with its error (an attempt counted, so the retry
+    // maxAge bounds the wait), not bounced.
+    const during = await spooler.submit({ to: 'HANG:during', subject: 'sent while failed' });
+    await until('the waiting mail to be deferred with the logon error', async () =>
+      ((await store.get(during.id))?.recipients[0]?.lastError ?? '').includes(
+        'cannot log on (SPOOL_E_LOGON_FAILED)',
+      ),
+    );
+    expect((await store.get(during.id))?.recipients[0]).toMatchObject({ outcome: 'pending', route: LOGON });
+    expect((await store.get(first.id))?.recipients[0]?.outcome).toBe('pending');
+    expect(rows.slice(deadFrom).filter(saysReady)).toEqual([]);
+
+    // Once it can log on and answers, the waiting mail goes out.
+    c.logon = 'ok';
+    answerAgain(c);
+    for (const { id } of [first, during])
+      await until(`message ${id} in Sent`, async () => (await folderOf(store, id)) === 'Sent', 6000);
+    expect(row()).toMatchObject({ text: 'ready', failure: false });
+  });
+});
