@@ -58,6 +58,9 @@ export const providerUpdate: Command = async (context) => {
   const daemon = changed ? await notifyDaemonReload(profile) : null;
   if (options.json) out.json({ updates: rows, daemon } satisfies UpdateReport);
   reportDaemonReload(context, daemon);
+  // The reload starts again an entry that had failed; one that runs keeps the module it imported (Node keeps it).
+  if (daemon?.reloaded && !options.json)
+    out.warn('an updated provider that was running keeps its old version in the daemon until it restarts');
   return ExitCode.OK;
 };
 
