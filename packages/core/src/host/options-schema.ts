@@ -32,6 +32,26 @@ export async function validateAgainstSchema(
 /** Keywords whose errors only say that something inside had errors; the inner errors say what. */
 const WRAPPERS = new Set(['properties', 'allOf', 'items', 'prefixItems', '$ref', 'dependentSchemas']);
 
+/** Keywords whose sentence quotes the schema's value (the limit, the pattern, the allowed values). */
+const READS_SCHEMA = new Set([
+  'type',
+  'enum',
+  'const',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+]);
+
 /** What a value is, for "got …": `the string "twenty"`, `the number 5`, `a list`, `a mapping`. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -60,13 +80,21 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   null: 'null',
 };
 
-/** The part of `root` a JSON Pointer (`#/properties/port`) names; undefined when it cannot be followed. */
+/**
+ * The part of `root` a JSON Pointer (`#/properties/port`) names, following local `$ref`s where the pointer
+ * passes through one (the validator's keyword locations do: `#/properties/a/$ref/minimum`); undefined when
+ * it cannot be followed.
+ */
 function at(root: unknown, pointer: string): unknown {
   let node = root;
   for (const raw of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
     const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
     if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
+    const ref = (node as Record<string, unknown>).$ref;
+    node =
+      key === '$ref' && typeof ref === 'string' && ref.startsWith('#') && ref !== pointer
+        ? at(root, ref)
+        : (node as Record<string, unknown>)[key];
   }
   return node;
 }
@@ -107,6 +135,11 @@ export function plainSchemaErrors(
     const quoted = /"([^"]*)"/.exec(e.error)?.[1];
     const push = (instanceLocation: string, error: string) =>
       out.push({ instanceLocation, keyword: e.keyword, error });
+    // Where the keyword's schema cannot be found (a remote `$ref`), the validator's words are all there is.
+    if (READS_SCHEMA.has(e.keyword) && !(e.keyword in own)) {
+      push(e.instanceLocation, `does not fit the schema (${e.error})`);
+      continue;
+    }
     switch (e.keyword) {
       case 'type': {
         const types = ([] as unknown[]).concat(own.type).map((t) => TYPE_NAMES[String(t)] ?? String(t));
@@ -178,15 +211,14 @@ export function plainSchemaErrors(
         );
         break;
       case 'additionalProperties': {
-        if (quoted === undefined) break;
+        // A schema for the other keys: its own errors say what is wrong.
+        if (quoted === undefined || own.additionalProperties !== false) break;
         const known = Object.keys((own.properties as object | undefined) ?? {});
         const suggestion = suggestKey(quoted, known);
         const where = e.instanceLocation === '#' ? `#/${quoted}` : `${e.instanceLocation}/${quoted}`;
         push(
           where,
-          own.additionalProperties === false
-            ? `is not a known option${suggestion ? `; did you mean "${suggestion}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`
-            : `does not fit the schema for keys not listed (${e.error})`,
+          `is not a known option${suggestion ? `; did you mean "${suggestion}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`,
         );
         break;
       }
