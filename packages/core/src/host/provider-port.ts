@@ -13,6 +13,7 @@ import type {
 import type { Attribution, SpoolError } from '../errors.js';
 import type { Profile } from '../profile/profile.js';
 import type { StatusTable } from '../status/status-table.js';
+import type { RouteTarget, UnavailableEntry } from './entry-claims.js';
 
 /**
  * The provider port: the one way the pipeline reaches a provider. Calls are a fixed set of names, each with
@@ -152,7 +153,7 @@ export interface LogonView {
   readonly hasIdle: boolean;
   /** Its own poll interval, when it names a valid one (else the profile's applies). */
   readonly pollIntervalMs: number | undefined;
-  /** `failed`: a call timed out; `closed`: logged off. */
+  /** `failed`: a call timed out, or logging it on again failed (it is logged on again); `closed`: logged off. */
   readonly state: 'active' | 'failed' | 'closed';
   readonly outboundEnabled: boolean;
   readonly inboundEnabled: boolean;
@@ -175,6 +176,8 @@ export interface ProviderInfo {
   /** Its logons (`entry/account`), in profile order, that are not logged off. */
   readonly logons: readonly string[];
 }
+
+export type { RouteTarget, UnavailableEntry };
 
 /** Where a port delivers what providers send on their own: received messages (the inbound sink channel). */
 export type InboundSave = (
@@ -213,8 +216,19 @@ export interface ProviderPort {
   logons(): LogonView[];
   /** One logon by id, while its entry is loaded (a logged-off logon reads `closed`). */
   logon(logonId: string): LogonView | undefined;
-  /** The logons that claim an address type, in profile order; failed logons are left out. */
+  /** The logons that claim an address type, in profile order; a failed logon still claims (its mail waits). */
   claimants(addressType: string): LogonView[];
+  /**
+   * Where a recipient of an address type may go, in profile order: serving logons that claim it, and the
+   * waiting route of each entry that cannot serve but still claims it (host/entry-claims.ts).
+   */
+  routes(addressType: string): RouteTarget[];
+  /** The profile entries that cannot serve, in profile order: their waiting route, types and coded error. */
+  unavailable(): UnavailableEntry[];
+  /** Starts a failed entry again (the logon retry); true when it now serves. Traffic is begun by beginTraffic. */
+  restartEntry(entryId: string): Promise<boolean>;
+  /** Tells the port the address types the store recorded per entry at its last logon. */
+  setRecordedClaims(recorded: ReadonlyMap<string, readonly string[]>): void;
   /** The logger of one logon (its records carry provider and logon). */
   loggerOf(logonId: string): Logger;
   /** The profile's provider entries, in profile order: what loaded, what failed and why, their logons. */
@@ -222,6 +236,17 @@ export interface ProviderPort {
 
   /** Enables traffic on every logon that has none yet (begin-outbound, then begin-inbound). */
   beginTraffic(): Promise<void>;
+  /**
+   * Reload, before anything changes: checks the entries `entryIds` of `profile` as a start would, without a
+   * logon (host/check-entry.ts). Resolves to the refusals, each the entry's coded error; none: switch.
+   */
+  check(profile: Profile, entryIds: readonly string[]): Promise<SpoolError[]>;
+  /**
+   * Logs a logon off and on again in place (MAPI TransportLogoff, then TransportLogon), after a call on it
+   * timed out: same id, so what is routed to it stays routed. Rejects with the coded error when it cannot
+   * log on (it stays `failed`). Traffic is begun by beginTraffic.
+   */
+  restartLogon(logonId: string): Promise<void>;
   /** Reload, first half: logs off an entry's logons and forgets the entry. */
   retire(entryId: string): Promise<void>;
   /** Reload, second half: adopts the new profile and starts the entries `start` names that are not running. */
