@@ -46,6 +46,9 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
   return best;
 }
 
+/** Thrown by {@link ProblemList.fail}: the section's problems are recorded already. */
+class SectionEnded extends Error {}
+
 /** A key that may hold anything and is never read: notes, YAML anchors (`x-defaults: &defaults …`). */
 export const isExtensionKey = (key: string): boolean => key.startsWith('x-');
 
@@ -107,11 +110,25 @@ export class ProblemList {
     }
   }
 
+  /** How many problems are recorded so far. */
+  get count(): number {
+    return this.#problems.length;
+  }
+
+  /**
+   * Ends the current section without recording anything more: its problems are recorded already (the
+   * section's value is then its fallback).
+   */
+  fail(): never {
+    throw new SectionEnded();
+  }
+
   /** Runs one section's checks: a bad value thrown inside is recorded, and the section gives `fallback`. */
   section<T>(fallback: T, check: () => T): T {
     try {
       return check();
     } catch (error) {
+      if (error instanceof SectionEnded) return fallback;
       if (!(error instanceof ProblemThrown)) throw error;
       this.#problems.push(error.problem);
       return fallback;

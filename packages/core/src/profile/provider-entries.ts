@@ -126,26 +126,38 @@ function normalizeEntry(
     );
   }
   ids.add(id);
-  const options = e.options ?? {};
-  if (!isObject(options))
-    throw invalid(`${keyPath}.options`, 'must be a mapping', 'Write options as key: value pairs.');
-  const accounts = normalizeAccounts(e.accounts, `${keyPath}.accounts`, invalid);
-  const timeoutsInput = e.timeouts ?? {};
-  if (!isObject(timeoutsInput))
-    throw invalid(
-      `${keyPath}.timeouts`,
-      'must be a mapping',
-      'Example: timeouts: { inactivity: 30s, hardCap: 5m }',
-    );
-  problems.unknownKeys(timeoutsInput, `${keyPath}.timeouts`, TIMEOUT_KEYS, 'timeouts');
-  if (e.ignoreSpiRange !== undefined && typeof e.ignoreSpiRange !== 'boolean') {
-    throw invalid(
-      `${keyPath}.ignoreSpiRange`,
-      'must be true or false',
-      'Remove it unless you must load a provider outside its declared SPI range.',
-    );
-  }
-  const timeouts = parseTimeouts(timeoutsInput, `${keyPath}.timeouts`, invalid);
+  // The entry's other keys are independent: each is checked on its own, so every bad one is reported.
+  const before = problems.count;
+  const options = problems.section({}, () => {
+    const value = e.options ?? {};
+    if (!isObject(value))
+      throw invalid(`${keyPath}.options`, 'must be a mapping', 'Write options as key: value pairs.');
+    return value;
+  });
+  const accounts = problems.section([], () => normalizeAccounts(e.accounts, `${keyPath}.accounts`, invalid));
+  const timeouts = problems.section(DEFAULT_TIMEOUTS, () => {
+    const timeoutsInput = e.timeouts ?? {};
+    if (!isObject(timeoutsInput))
+      throw invalid(
+        `${keyPath}.timeouts`,
+        'must be a mapping',
+        'Example: timeouts: { inactivity: 30s, hardCap: 5m }',
+      );
+    problems.unknownKeys(timeoutsInput, `${keyPath}.timeouts`, TIMEOUT_KEYS, 'timeouts');
+    return parseTimeouts(timeoutsInput, `${keyPath}.timeouts`, problems);
+  });
+  problems.section(undefined, () => {
+    if (e.ignoreSpiRange !== undefined && typeof e.ignoreSpiRange !== 'boolean') {
+      throw invalid(
+        `${keyPath}.ignoreSpiRange`,
+        'must be true or false',
+        'Remove it unless you must load a provider outside its declared SPI range.',
+      );
+    }
+  });
+  const routing = normalizeEntryRouting(e, keyPath, problems);
+  // A bad value leaves the entry out (the profile is refused anyway; its problems are recorded).
+  if (problems.count > before) problems.fail();
   return {
     id,
     provider: spec,
@@ -154,21 +166,21 @@ function normalizeEntry(
     timeouts,
     ignoreSpiRange: e.ignoreSpiRange === true,
     keyPath,
-    ...normalizeEntryRouting(e, keyPath, problems),
+    ...routing,
   };
 }
 
 /**
  * The durations of an entry's `timeouts` mapping: each more than 0 and at most a day (they arm timers), the
- * host's default where left out. Parsed after the entry's other keys are checked, so a profile with several
- * mistakes reports them in the order it always has.
+ * host's default where left out; each is checked on its own.
  */
-function parseTimeouts(timeoutsInput: Raw, keyPath: string, invalid: InvalidKey): CallTimeouts {
-  const duration = (key: string, fallback: number) => {
-    const value = timeoutsInput[key];
-    if (value === undefined) return fallback;
-    return readDuration(value, `${keyPath}.${key}`, DURATION_BOUNDS.timer, invalid, `${key}: 30s`);
-  };
+function parseTimeouts(timeoutsInput: Raw, keyPath: string, problems: ProblemList): CallTimeouts {
+  const duration = (key: string, fallback: number) =>
+    problems.section(fallback, () => {
+      const value = timeoutsInput[key];
+      if (value === undefined) return fallback;
+      return readDuration(value, `${keyPath}.${key}`, DURATION_BOUNDS.timer, problems.invalid, `${key}: 30s`);
+    });
   return {
     inactivityMs: duration('inactivity', DEFAULT_TIMEOUTS.inactivityMs),
     hardCapMs: duration('hardCap', DEFAULT_TIMEOUTS.hardCapMs),

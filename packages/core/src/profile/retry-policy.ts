@@ -37,34 +37,43 @@ export function normalizeRetry(input: unknown, problems: ProblemList): RetryPoli
       'Example: retry: { schedule: [30s, 5m], jitter: 0.2, maxAge: 3d }',
     );
   problems.unknownKeys(retryInput, 'retry', RETRY_KEYS, 'the retry section');
-  const scheduleInput = retryInput.schedule ?? DEFAULT_SCHEDULE_MS;
-  if (!Array.isArray(scheduleInput) || scheduleInput.length === 0) {
-    throw invalid(
-      'retry.schedule',
-      'must be a non-empty list of durations',
-      'Example: schedule: [30s, 2m, 10m]',
+  // Each key is checked on its own, so every bad one is reported.
+  const before = problems.count;
+  const schedule = problems.section(DEFAULT_SCHEDULE_MS, () => {
+    const scheduleInput = retryInput.schedule ?? DEFAULT_SCHEDULE_MS;
+    if (!Array.isArray(scheduleInput) || scheduleInput.length === 0) {
+      throw invalid(
+        'retry.schedule',
+        'must be a non-empty list of durations',
+        'Example: schedule: [30s, 2m, 10m]',
+      );
+    }
+    return scheduleInput.map((value, index) =>
+      readDuration(
+        value,
+        `retry.schedule[${index}]`,
+        DURATION_BOUNDS.retryStep,
+        invalid,
+        'schedule: [30s, 2m, 10m]',
+      ),
     );
-  }
-  const schedule = scheduleInput.map((value, index) =>
-    readDuration(
-      value,
-      `retry.schedule[${index}]`,
-      DURATION_BOUNDS.retryStep,
-      invalid,
-      'schedule: [30s, 2m, 10m]',
-    ),
-  );
-  const jitter = retryInput.jitter ?? DEFAULT_JITTER;
-  if (typeof jitter !== 'number' || jitter < 0 || jitter >= 1) {
-    throw invalid(
-      'retry.jitter',
-      `must be a number from 0 to below 1, got ${JSON.stringify(jitter)}`,
-      'Example: jitter: 0.2',
-    );
-  }
-  const maxAgeMs =
+  });
+  const jitter = problems.section(DEFAULT_JITTER, () => {
+    const value = retryInput.jitter ?? DEFAULT_JITTER;
+    if (typeof value !== 'number' || value < 0 || value >= 1) {
+      throw invalid(
+        'retry.jitter',
+        `must be a number from 0 to below 1, got ${JSON.stringify(value)}`,
+        'Example: jitter: 0.2',
+      );
+    }
+    return value;
+  });
+  const maxAgeMs = problems.section(DEFAULT_MAX_AGE_MS, () =>
     retryInput.maxAge === undefined
       ? DEFAULT_MAX_AGE_MS
-      : readDuration(retryInput.maxAge, 'retry.maxAge', DURATION_BOUNDS.maxAge, invalid, 'maxAge: 3d');
+      : readDuration(retryInput.maxAge, 'retry.maxAge', DURATION_BOUNDS.maxAge, invalid, 'maxAge: 3d'),
+  );
+  if (problems.count > before) problems.fail();
   return { schedule, jitter, maxAgeMs };
 }

@@ -107,6 +107,24 @@ describe('unknown keys', () => {
     );
   });
 
+  it('the bad values of one entry or one section are listed together too', async () => {
+    const { problems } = await problemsOf({
+      providers: [
+        { provider: 'a', options: [], timeouts: { inactivity: 0, hardCap: 'soon' }, ignoreSpiRange: 1 },
+      ],
+      retry: { schedule: [0], jitter: 1, maxAge: 0 },
+    });
+    expect(problems.map((p) => p.key)).toEqual([
+      'providers[0].options',
+      'providers[0].timeouts.inactivity',
+      'providers[0].timeouts.hardCap',
+      'providers[0].ignoreSpiRange',
+      'retry.schedule[0]',
+      'retry.jitter',
+      'retry.maxAge',
+    ]);
+  });
+
   it('keys starting with x- are allowed at every level the profile owns, and are not carried', () => {
     const profile = normalize({
       'x-defaults': { anything: [1, 2] },
