@@ -25,7 +25,7 @@ const PASS_THROUGH = new Set<string>([
 /**
  * Activity of one logon (or provider): support calls touch it, and every running call on that logon uses it
  * to reset its inactivity timer. Shared because a provider yields through its support object, not through
- * the call.
+ * the call. Starting a call is not activity: a call is idle since the later of its start and the last touch.
  */
 export class Activity {
   #last = performance.now();
@@ -121,7 +121,8 @@ export class CallRunner {
     const onOuterAbort = () => controller.abort(spec.signal?.reason);
     if (spec.signal?.aborted) controller.abort(spec.signal.reason);
     else spec.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    activity.touch();
+    // Idle time is counted per call from its own start: another call starting on the logon is no activity
+    // for this one (a poll every few seconds must not keep a hung submitMessage alive until the hard cap).
     const started = performance.now();
 
     return new Promise<T>((resolve, reject) => {
@@ -139,7 +140,7 @@ export class CallRunner {
       };
       const check = () => {
         const elapsed = performance.now() - started;
-        const idle = activity.idleFor();
+        const idle = Math.min(activity.idleFor(), elapsed);
         if (elapsed >= timeouts.hardCapMs || idle >= timeouts.inactivityMs) {
           const error = timeoutError(attribution, timeouts, elapsed >= timeouts.hardCapMs);
           controller.abort(error);

@@ -15,6 +15,8 @@ const MAX_WAIT_ROUNDS = 100;
 
 /** What the stage knows about a logon in trouble; it forgets a logon once a hand-off on it answers. */
 interface Trouble {
+  /** The logon it is about: a reload that logs the entry on anew gives the id a new view, and a fresh start. */
+  readonly view: LogonView | undefined;
   /** Failures in a row (calls that timed out, relogons that failed) since a hand-off on it last answered. */
   failures: number;
   /** Logged on again after a timeout, and no hand-off has answered on it since: one hand-off at a time. */
@@ -25,6 +27,8 @@ interface Trouble {
   restart?: Promise<void>;
   /** The relogon waiting for its turn on the retry schedule. */
   timer?: NodeJS.Timeout;
+  /** Confirms a logon on probation that went a whole inactivity timeout with no hand-off and no call timing out. */
+  confirm?: NodeJS.Timeout;
 }
 
 /**
@@ -46,7 +50,9 @@ interface Trouble {
  * - A logon logged on again is **on probation**: one hand-off at a time, and its row says `logged on again
  *   after …; confirming with one hand-off` with `failure` set, until a hand-off's call answers (any outcome but
  *   a timeout). Then it is `ready` and gets its whole maxInFlight. So a row never says ready while the route
- *   is dead: a route that keeps timing out only ever reads failed or confirming.
+ *   is dead: a route that keeps timing out only ever reads failed or confirming. A logon with nothing to hand
+ *   off (one that only receives, say) is confirmed once it went its entry's inactivity timeout without a hand-
+ *   off in flight and without a call timing out.
  * - A relogon that fails (transportLogon throws or times out) leaves the row failed with the coded error and
  *   the time of the next try. Until one succeeds, what comes due on its route is deferred on the retry
  *   schedule with that error as the last error (failed only past the retry `maxAge`, with an NDR); once it
@@ -65,18 +71,21 @@ export class LogonRestarts {
 
   /** A call of a hand-off on the logon timed out: out of service until it is logged on again. */
   timedOut(logon: LogonView): void {
-    if (isStopping(this.#ctx)) return;
+    // The host takes a logon whose call timed out out of service (state `failed`); one it kept serves on.
+    if (isStopping(this.#ctx) || logon.state !== 'failed') return;
     const trouble = this.#trouble(logon.id);
     if (trouble.restart || trouble.timer) return; // another hand-off of the same stall: one restart
     trouble.probation = false;
+    if (trouble.confirm) clearTimeout(trouble.confirm);
     trouble.failures++;
     this.#schedule(logon.id, trouble);
   }
 
   /** A hand-off's call on the logon answered (anything but a timeout): a logon on probation is confirmed. */
   answered(logonId: string): void {
-    const trouble = this.#troubles.get(logonId);
+    const trouble = this.#known(logonId);
     if (!trouble || trouble.restart || trouble.timer) return;
+    if (trouble.confirm) clearTimeout(trouble.confirm);
     this.#troubles.delete(logonId);
     if (trouble.probation) {
       showLogon(this.#ctx.port.statusTable, logonId, 'ready', 'ready');
@@ -90,7 +99,7 @@ export class LogonRestarts {
    */
   notice(logon: LogonView): void {
     if (logon.state !== 'failed' || isStopping(this.#ctx)) return;
-    const trouble = this.#troubles.get(logon.id);
+    const trouble = this.#known(logon.id);
     if (trouble?.restart || trouble?.timer) return;
     this.timedOut(logon);
   }
@@ -100,7 +109,7 @@ export class LogonRestarts {
    * the retry schedule; past the maximum age it fails, with an NDR that says why).
    */
   async deferDue(logon: LogonView): Promise<void> {
-    const trouble = this.#troubles.get(logon.id);
+    const trouble = this.#known(logon.id);
     if (!trouble?.cannotLogOn || trouble.restart || logon.state !== 'failed') return;
     const { store, state, totals, port } = this.#ctx;
     const error = port.statusTable.get(logon.id)?.lastError;
@@ -131,7 +140,7 @@ export class LogonRestarts {
 
   /** How many of `free` slots the logon may fill now: one at a time while it is on probation. */
   limit(logonId: string, free: number): number {
-    if (this.#troubles.get(logonId)?.probation !== true) return free;
+    if (this.#known(logonId)?.probation !== true) return free;
     return Math.min(free, 1 - this.#ctx.inFlight.submitting(logonId));
   }
 
@@ -151,6 +160,7 @@ export class LogonRestarts {
     const running: Promise<void>[] = [];
     for (const trouble of this.#troubles.values()) {
       if (trouble.timer) clearTimeout(trouble.timer);
+      if (trouble.confirm) clearTimeout(trouble.confirm);
       trouble.timer = undefined;
       if (trouble.restart) running.push(trouble.restart);
     }
@@ -158,12 +168,22 @@ export class LogonRestarts {
   }
 
   #trouble(logonId: string): Trouble {
-    let trouble = this.#troubles.get(logonId);
+    let trouble = this.#known(logonId);
     if (!trouble) {
-      trouble = { failures: 0, probation: false, cannotLogOn: false };
+      trouble = { view: this.#ctx.port.logon(logonId), failures: 0, probation: false, cannotLogOn: false };
       this.#troubles.set(logonId, trouble);
     }
     return trouble;
+  }
+
+  /** The trouble of the logon the port has under this id now; one of a logon a reload replaced is dropped. */
+  #known(logonId: string): Trouble | undefined {
+    const trouble = this.#troubles.get(logonId);
+    if (!trouble || trouble.view === this.#ctx.port.logon(logonId)) return trouble;
+    if (trouble.timer) clearTimeout(trouble.timer);
+    if (trouble.confirm) clearTimeout(trouble.confirm);
+    this.#troubles.delete(logonId);
+    return undefined;
   }
 
   /** The wait before the relogon after the `failures`-th failure in a row: none for the first. */
@@ -206,6 +226,18 @@ export class LogonRestarts {
     });
   }
 
+  /** After the entry's inactivity timeout: a logon on probation with no hand-off in flight is confirmed. */
+  #armConfirm(logonId: string, trouble: Trouble, entryId: string): void {
+    const entry = this.#ctx.profile().providers.find((p) => p.id === entryId);
+    const ms = entry?.timeouts.inactivityMs ?? 60_000;
+    trouble.confirm = setTimeout(() => {
+      trouble.confirm = undefined;
+      if (!trouble.probation || this.#ctx.inFlight.submitting(logonId) > 0) return; // a hand-off decides
+      if (this.#known(logonId) === trouble) this.answered(logonId);
+    }, ms);
+    trouble.confirm.unref();
+  }
+
   /** Waits for the logon's other hand-offs, logs it off and on again, and puts it on probation. */
   async #restart(logonId: string, trouble: Trouble): Promise<void> {
     const { port, inFlight, state } = this.#ctx;
@@ -214,7 +246,9 @@ export class LogonRestarts {
       if (flights.length === 0) break;
       await Promise.all(flights.map((flight) => flight.done));
     }
-    if (isStopping(this.#ctx) || port.logon(logonId)?.state === 'closed' || !port.logon(logonId)) {
+    const view = port.logon(logonId);
+    // Stopping, or the logon is gone or was replaced (a reload) while its hand-offs ended: nothing to restart.
+    if (isStopping(this.#ctx) || view === undefined || view !== trouble.view || view.state !== 'failed') {
       this.#troubles.delete(logonId);
       trouble.failures = 0;
       return;
@@ -244,6 +278,7 @@ export class LogonRestarts {
       `logged on again after ${cause}; confirming with one hand-off`,
     );
     logger.warn({ logonId, code: cause }, 'logged off and on again after a call timed out');
+    this.#armConfirm(logonId, trouble, view.entryId);
     // Traffic as the other logons have it (a store-only spooler begins it at its first pass).
     if (state.trafficStarted) await port.beginTraffic();
   }

@@ -30,6 +30,31 @@ describe('CallRunner timeouts (fake clock)', () => {
     await expect(call).resolves.toBe('done'); // 640 ms in all, never 100 ms idle
   });
 
+  it('another call starting on the same logon is no activity for a hung one: it still times out on inactivity', async () => {
+    const runner = new CallRunner();
+    const activity = new Activity();
+    const timeouts = { inactivityMs: 100, hardCapMs: 10_000 };
+    let error: { code: string; message: string } | undefined;
+    const hung = runner
+      .run({ attribution, timeouts, activity }, () => new Promise(() => {}))
+      .catch((e: unknown) => {
+        error = e as { code: string; message: string };
+      });
+    // A poll every 30 ms on the same logon, each answering at once (no support call: no activity).
+    let polls = 0;
+    for (let i = 0; i < 10; i++) {
+      await runner.run({ attribution: { ...attribution, method: 'poll' }, timeouts, activity }, () => false);
+      polls++;
+      await vi.advanceTimersByTimeAsync(30);
+    }
+    // 300 ms have passed: the hung call timed out at 100 ms, not at the hard cap.
+    expect(polls).toBe(10);
+    expect(error).toMatchObject({ code: 'SPOOL_E_TIMEOUT' });
+    expect(error?.message).toContain('100 ms without activity');
+    await vi.advanceTimersByTimeAsync(timeouts.hardCapMs);
+    await hung;
+  });
+
   it('the hard cap fires even with steady activity, and aborts the call’s signal', async () => {
     const runner = new CallRunner();
     const activity = new Activity();

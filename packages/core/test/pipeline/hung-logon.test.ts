@@ -9,6 +9,8 @@ import { fixtureProfile, memorySink, temporaryDir } from '../helpers.js';
 /** The switches and counters of the fixture provider spool-provider-hang (shared through globalThis). */
 interface HangControls {
   hangSubmit: boolean;
+  hangPoll: boolean;
+  polls: number;
   logon: 'ok' | 'throw' | 'hang';
   logons: number;
   logoffs: number;
@@ -23,6 +25,8 @@ function controls(): HangControls {
   const c = shared.__spoolHang;
   Object.assign(c, {
     hangSubmit: false,
+    hangPoll: false,
+    polls: 0,
     logon: 'ok',
     logons: 0,
     logoffs: 0,
@@ -36,6 +40,7 @@ function controls(): HangControls {
 /** The provider answers again: hung calls return (the host discards their late results) and new ones do not hang. */
 function answerAgain(c: HangControls): void {
   c.hangSubmit = false;
+  c.hangPoll = false;
   for (const release of c.waiting) release();
   c.waiting.clear();
 }
@@ -197,5 +202,23 @@ describe('a logon whose submitMessage hangs past its timeout', () => {
     for (const { id } of [first, during])
       await until(`message ${id} in Sent`, async () => (await folderOf(store, id)) === 'Sent', 6000);
     expect(row()).toMatchObject({ text: 'ready', failure: false });
+  });
+
+  it('a poll that hangs past its timeout gets the logon logged on again too, found between passes; with nothing to hand off it is confirmed after a quiet timeout', async () => {
+    const c = controls();
+    c.hangPoll = true;
+    const { spooler, store, row } = await start();
+    running = spooler;
+    await until('the poll to time out', () => row()?.lastError?.code === 'SPOOL_E_TIMEOUT');
+    expect(row()?.failure).toBe(true);
+    // The provider answers again (the hung poll is let go); no hand-off or send wakes the spooler.
+    answerAgain(c);
+    await until('a relogon', () => c.logons >= 2 && c.logoffs >= 1, 3000);
+    await until('the logon to read ready again', () => row()?.text === 'ready', 3000);
+    expect(row()).toMatchObject({ available: true, failure: false });
+    const polls = c.polls;
+    await until('polling to go on', () => c.polls > polls);
+    const sent = await spooler.submit({ to: 'HANG:x', subject: 'after a hung poll' });
+    await until('the message in Sent', async () => (await folderOf(store, sent.id)) === 'Sent');
   });
 });
