@@ -58,7 +58,14 @@ export async function startEntry(
   }
   entry.provider = await initProvider(context, config, imported);
   for (const account of config.accounts) {
-    const options = await accountOptions(context.profile, config, imported, entry.provider, account);
+    const options = await accountOptions(
+      context.profile,
+      config,
+      imported,
+      entry.provider,
+      account,
+      (message) => context.logger.warn({ entry: config.id }, message),
+    );
     entry.logons.push(await logOn(context, entry, account.name, options));
   }
 }
@@ -109,6 +116,7 @@ export async function accountOptions(
   imported: ImportedProvider,
   provider: TransportProvider,
   account: ProviderEntryConfig['accounts'][number],
+  warn?: (message: string) => void,
 ): Promise<Record<string, unknown>> {
   const options = { ...config.options, ...account.options };
   const schema = provider.meta.optionsSchema;
@@ -122,6 +130,7 @@ export async function accountOptions(
       provider: imported.package.name,
       file: profile.file,
       redactor: profile.redactor,
+      ...(warn ? { warn } : {}),
     });
   }
   return options;

@@ -3,12 +3,15 @@
  * validator's wording, unknown keys refused with "did you mean" where the schema says
  * `additionalProperties: false`, and only warned about where it does not.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JsonSchema } from '@spool/spi';
 import { describe, expect, it } from 'vitest';
 import { undeclaredOptions, validateAgainstSchema } from '../../src/host/options-schema.js';
+import { ProviderHost } from '../../src/host/provider-host.js';
 import { validateOptions } from '../../src/host/validate-options.js';
 import { normalizeProfile } from '../../src/profile/profile.js';
-import { caught } from '../helpers.js';
+import { caught, fixtureProfile, memorySink, temporaryDir } from '../helpers.js';
 
 const STRICT = {
   type: 'object',
@@ -122,5 +125,48 @@ describe('unknown provider options: errors under additionalProperties false, war
       { key: 'hots', suggestion: 'host' },
       { key: 'zzzzzz', suggestion: undefined },
     ]);
+  });
+
+  it('a host starting an entry whose schema allows unknown keys logs the warning and logs the entry on', async () => {
+    // A provider folder, linked by path, whose schema declares `port` but does not forbid other keys.
+    const dir = temporaryDir();
+    const folder = join(dir, 'lenient');
+    mkdirSync(folder);
+    writeFileSync(
+      join(folder, 'package.json'),
+      JSON.stringify({
+        name: 'spool-provider-lenient',
+        version: '1.0.0',
+        type: 'module',
+        main: './index.js',
+        spool: { spi: '^1.0.0', addressTypes: ['LENIENT'] },
+      }),
+    );
+    writeFileSync(
+      join(folder, 'index.js'),
+      `export function xpProviderInit() {
+  return {
+    meta: { name: 'spool-provider-lenient', version: '1.0.0', spi: '^1.0.0', addressTypes: ['LENIENT'],
+      optionsSchema: { type: 'object', properties: { port: { type: 'integer' } } } },
+    async transportLogon() {
+      return { addressTypes: () => ['LENIENT'], transportNotify() {}, async submitMessage() { return { recipients: {} }; }, async transportLogoff() {} };
+    },
+    async shutdown() {},
+  };
+}
+`,
+    );
+    const sink = memorySink();
+    await using host = await ProviderHost.start({
+      profile: fixtureProfile({ providers: [{ provider: './lenient', options: { prot: 25 } }] }, dir),
+      logSink: sink,
+      strict: true,
+    });
+    expect(host.logons()).toHaveLength(1);
+    const warning = sink.records.find((r) => r.level === 'warn' && r.message.includes('options.prot'));
+    expect(warning?.message).toContain(
+      'providers[0].options.prot is not an option spool-provider-lenient declares; did you mean "port"?',
+    );
+    expect(warning?.fields).toMatchObject({ entry: 'lenient' });
   });
 });
