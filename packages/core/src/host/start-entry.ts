@@ -136,8 +136,11 @@ export async function accountOptions(
   return options;
 }
 
-/** Logs one account on (MAPI TransportLogon): support object, status row, shape check, address types. */
-async function logOn(
+/**
+ * Logs one account on (MAPI TransportLogon): support object, status row, shape check, address types. Also
+ * used to log a logon on again in place (relogon.ts).
+ */
+export async function logOn(
   context: EntryStartContext,
   entry: EntryState,
   account: string,
