@@ -1,4 +1,4 @@
-import { ErrorCode, SpoolError, spoolError } from '../errors.js';
+import { ErrorCode, spoolError } from '../errors.js';
 import { editDistance } from '../util/closest-name.js';
 import type { Redactor } from '../util/redact.js';
 
@@ -155,20 +155,4 @@ export class ProblemList {
       details,
     );
   }
-}
-
-/** The problems of a `SPOOL_E_PROFILE_INVALID` error, each coded (one for an error without a list). */
-export function profileProblems(error: unknown): ProfileProblem[] {
-  if (!(error instanceof SpoolError)) return [];
-  const listed = (error.details as { problems?: unknown }).problems;
-  if (Array.isArray(listed)) return listed as ProfileProblem[];
-  const key = (error.details as { key?: unknown }).key;
-  return [
-    {
-      code: error.code as ErrorCode,
-      key: typeof key === 'string' ? key : '(profile)',
-      message: error.message,
-      hint: error.hint ?? '',
-    },
-  ];
 }
