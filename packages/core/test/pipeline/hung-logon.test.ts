@@ -58,18 +58,17 @@ const LOGON = 'hang/default';
 /** What a row must not say while its route is dead: ready, or available without a failure. */
 const saysReady = (row: StatusRow) => row.text === 'ready' || (row.available && !row.failure);
 
-async function start(extra: Record<string, unknown> = {}) {
+/** The profile: short timeouts and retries (a hung call is noticed in 150 ms, a deferral is due in 300 ms). */
+const profileInput = (dir: string, inactivity = 150) => ({
+  store: { path: `${dir}/spool.db` },
+  retry: { schedule: ['300ms'], jitter: 0 },
+  providers: [{ id: 'hang', provider: 'spool-provider-hang', timeouts: { inactivity, hardCap: 2000 } }],
+});
+
+async function start() {
   const dir = temporaryDir();
   const sink = memorySink();
-  const profile = fixtureProfile({
-    store: { path: `${dir}/spool.db` },
-    // Short timeouts and retries: a hung call is noticed in 150 ms, a deferred recipient is due again in 300 ms.
-    retry: { schedule: ['300ms'], jitter: 0 },
-    providers: [
-      { id: 'hang', provider: 'spool-provider-hang', timeouts: { inactivity: 150, hardCap: 2000 } },
-    ],
-    ...extra,
-  });
+  const profile = fixtureProfile(profileInput(dir));
   const store = await openEmbeddedStore(`${dir}/spool.db`);
   const spooler = await Spooler.create({ profile, store, logSink: sink });
   const row = () => spooler.status().find((r) => r.id === LOGON);
@@ -80,7 +79,7 @@ async function start(extra: Record<string, unknown> = {}) {
     if (now) rows.push(now);
   }, 5);
   stopSampling = () => clearInterval(sampler);
-  return { spooler, store, sink, rows, row };
+  return { spooler, store, sink, rows, row, dir };
 }
 
 async function folderOf(store: MessageStore, id: string): Promise<string | undefined> {
@@ -220,5 +219,31 @@ describe('a logon whose submitMessage hangs past its timeout', () => {
     await until('polling to go on', () => c.polls > polls);
     const sent = await spooler.submit({ to: 'HANG:x', subject: 'after a hung poll' });
     await until('the message in Sent', async () => (await folderOf(store, sent.id)) === 'Sent');
+  });
+
+  it('a reload that logs the entry on anew while its logon cannot log on: the new logon serves at once and the old one is not logged on again behind it', async () => {
+    const c = controls();
+    c.hangSubmit = true;
+    const { spooler, store, row, dir } = await start();
+    running = spooler;
+    const first = await spooler.submit({ to: 'HANG:first', subject: 'hangs' });
+    await until('the first hand-off to hang', () => c.submits === 1);
+    c.logon = 'throw';
+    await until(
+      'the row to show the failed relogon',
+      () => row()?.text.includes('could not log on again') ?? false,
+    );
+
+    // Fixed, and reloaded with a changed entry (another timeout): the entry's logon is replaced.
+    c.logon = 'ok';
+    answerAgain(c);
+    await spooler.reload(fixtureProfile(profileInput(dir, 160)));
+    await until('the waiting message in Sent', async () => (await folderOf(store, first.id)) === 'Sent');
+    expect(row()).toMatchObject({ text: 'ready', failure: false });
+    // The failed logon's relogon schedule died with it: no logon behind the new one's back.
+    const logons = c.logons;
+    await sleep(700);
+    expect(c.logons).toBe(logons);
+    expect(row()?.text).toBe('ready');
   });
 });
