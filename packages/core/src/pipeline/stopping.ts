@@ -16,6 +16,7 @@ export class Stopping {
   readonly #receiving: Receiving;
   #stopped: Promise<void> | undefined;
   #hurry: (() => void) | undefined;
+  #hurried = false;
 
   constructor(ctx: PipelineContext, scheduler: Scheduler, housekeeping: Housekeeping, receiving: Receiving) {
     this.#ctx = ctx;
@@ -26,6 +27,9 @@ export class Stopping {
 
   /** Stops once; later calls return the same promise. A hurry while an orderly stop waits cuts the wait short. */
   stop(mode: 'orderly' | 'hurry', timeoutMs: number): Promise<void> {
+    // Remembered, not only signalled: a hurry that arrives while the orderly stop still waits for the pass in
+    // progress (before its drain wait began) must cut that wait short too.
+    if (mode === 'hurry') this.#hurried = true;
     if (mode === 'hurry') this.#hurry?.();
     this.#stopped ??= this.#stop(mode, timeoutMs);
     return this.#stopped;
@@ -40,7 +44,7 @@ export class Stopping {
     this.#housekeeping.stop();
     const pass = this.#scheduler.passInProgress;
     if (pass) await pass;
-    if (mode === 'orderly' && inFlight.size > 0) {
+    if (mode === 'orderly' && inFlight.size > 0 && !this.#hurried) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.all(inFlight.list().map((f) => f.done)),
