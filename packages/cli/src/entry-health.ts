@@ -11,7 +11,7 @@ import { builtinProviders } from './builtins.js';
  */
 
 /** The part of a `ProviderInfo` these checks read (a host's `EntryState` maps to it as well). */
-export type EntryFacts = Pick<ProviderInfo, 'id' | 'status' | 'error'>;
+export type EntryFacts = Pick<ProviderInfo, 'id' | 'status' | 'error' | 'suspended'>;
 
 /** An entry that cannot serve, by code only (what the unauthenticated routes may show). */
 export interface FailingEntry {
@@ -33,14 +33,21 @@ export interface FailingEntryDetail extends FailingEntry {
 const UNCODED = 'SPOOL_E_PROVIDER_FAILED';
 
 /**
- * Why an entry cannot serve right now, or undefined when it can. Today: it failed (not installed, import,
- * SPI, options, logon, …). A `stopped` entry is shutting down with its spooler, not failing.
+ * Why an entry cannot serve right now, or undefined when it can: it failed (not installed, import, SPI,
+ * options, logon, …), or a logon of it is suspended by its breaker. A `stopped` entry is shutting down with
+ * its spooler, not failing.
  */
 export function notServing(
   entry: EntryFacts,
 ): { readonly code: string; readonly message: string } | undefined {
   if (entry.status === 'failed')
     return { code: entry.error?.code ?? UNCODED, message: entry.error?.message ?? 'the entry failed' };
+  const [suspended] = entry.suspended ?? [];
+  if (suspended)
+    return {
+      code: 'SPOOL_E_ROUTE_SUSPENDED',
+      message: `${suspended.logonId}: its breaker is open until ${new Date(suspended.until).toISOString()} (hand-offs kept failing temporarily)`,
+    };
   return undefined;
 }
 

@@ -225,6 +225,46 @@ describe('spool run as a daemon', () => {
     expect(await daemon.exited).toBe(0);
   }, 30_000);
 
+  it('a route whose breaker opens: /readyz is 503 with SPOOL_E_ROUTE_SUSPENDED, the row says suspended, /metrics counts the transition', async () => {
+    const dir = temporaryDir();
+    writeFileSync(
+      join(dir, 'spool.config.yaml'),
+      'providers:\n  - provider: loopback\n    options: { failNext: 100 }\n    breaker: { after: 1, coolDown: 10m }\n',
+    );
+    const daemon = await startDaemon(dir, [], cleanup);
+    const { port } = daemon.info();
+    const id = send(dir);
+    const readyz = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    let suspended = await readyz();
+    for (let i = 0; i < 100 && suspended.status !== 503; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      suspended = await readyz();
+    }
+    expect(suspended.status).toBe(503);
+    expect(suspended.body).toEqual({
+      ready: false,
+      failing: [{ entry: 'loopback', code: 'SPOOL_E_ROUTE_SUSPENDED' }],
+    });
+    const rows = json<{ rows: { id: string; text: string }[] }>(spool(['status', '--json'], dir)).rows;
+    expect(rows.find((row) => row.id === 'loopback/default')?.text).toMatch(/^suspended until /);
+    const samples = parsePrometheus(await (await daemon.api('/metrics')).text());
+    expect(
+      samples.get(
+        'spool_breaker_transitions_total{provider="@spool/provider-loopback",logon="loopback/default",state="open"}',
+      ),
+    ).toBe(1);
+    // One attempt, then nothing: the message waits, no attempt is burned while the breaker is open.
+    const queued = json<Pending[]>(spool(['queue', '--json'], dir)).find((row) => row.id === id);
+    expect(queued?.attempts).toBe(1);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+  }, 30_000);
+
   it('keeps a secret from the profile out of its logs (debug level), its API answers and its metrics', async () => {
     const canary = 'canary-7f3a9c1e';
     const env = { SPOOL_TEST_CANARY: canary, SPOOL_LOG_LEVEL: 'debug' };

@@ -17,6 +17,11 @@ export const ErrorCode = {
   /** A store package whose manifest range excludes the store-port version this host implements. */
   STORE_MISMATCH: 'SPOOL_E_STORE_MISMATCH',
   LOGON_FAILED: 'SPOOL_E_LOGON_FAILED',
+  /**
+   * A logon's breaker is open: its hand-offs kept failing temporarily, so it gets none until the cool-down
+   * ends (its mail waits or fails over). It closes by itself when a probe hand-off goes through.
+   */
+  ROUTE_SUSPENDED: 'SPOOL_E_ROUTE_SUSPENDED',
   // Profile
   PROFILE_NOT_FOUND: 'SPOOL_E_PROFILE_NOT_FOUND',
   PROFILE_INVALID: 'SPOOL_E_PROFILE_INVALID',

@@ -12,6 +12,7 @@
 export { ErrorCode, formatError } from './errors.js';
 export { HOST_VERSION } from './host/provider-host.js';
 export { HOST_SPI_VERSIONS } from './host/spi-versions.js';
+export type { BreakerState, BreakerTransition } from './pipeline/breaker.js';
 export { type CreateSpoolerOptions, createSpooler } from './pipeline/create-spooler.js';
 export type {
   HandOffReason,
@@ -46,6 +47,7 @@ export {
   type ProviderEntryConfig,
   type RetryPolicy,
 } from './profile/profile.js';
+export type { StatusEvent } from './status/status-table.js';
 export {
   type EmbeddedStore,
   type OpenStoreOptions,
@@ -86,5 +88,4 @@ export type {
   UnroutedRecipient,
 } from './store/types.js';
 export { FOLDERS } from './store/types.js';
-export type { StatusEvent } from './status/status-table.js';
 export { createLogger, type LogLevel, type LogSink, stderrSink } from './util/logger.js';

@@ -71,7 +71,8 @@ const KINDS: readonly FailureKind[] = [
     name: 'an SPI mismatch after an update',
     code: 'SPOOL_E_SPI_MISMATCH',
     entry: { id: 'loopback', provider: 'spool-provider-broken' },
-    setup: (dir) => writeProvider(dir, 'spool-provider-broken', '^9.0.0', 'export function xpProviderInit() {}\n'),
+    setup: (dir) =>
+      writeProvider(dir, 'spool-provider-broken', '^9.0.0', 'export function xpProviderInit() {}\n'),
   },
   {
     name: 'an invalid option',
@@ -155,7 +156,7 @@ describe('a provider entry that cannot serve', () => {
     const clock = fakeClock();
     const profile = {
       providers: [{ id: 'loopback', provider: 'loopbak' }],
-      retry: { schedule: ['1m'], maxAge: '1h' },
+      retry: { schedule: ['1m'], jitter: 0, maxAge: '1h' },
     };
     const spooler = await spoolerIn(dir, profile, { clock });
     const { id } = await spooler.submit({ from: 'LOOP:me', to: ['LOOP:alice'], subject: 'patience' });

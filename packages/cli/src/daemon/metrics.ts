@@ -1,4 +1,4 @@
-import type { HandOffSettled, StoredMessage } from '@spool/core';
+import type { BreakerTransition, HandOffSettled, StoredMessage } from '@spool/core';
 import type { StatusRow } from '@spool/spi';
 
 /** Upper bounds (seconds) of the hand-off latency histogram: from a fast local hand-off to an hour of retries. */
@@ -48,6 +48,8 @@ export class DaemonMetrics {
   readonly #latency = new Map<string, { labels: Labels; histogram: Histogram }>();
   /** `provider|logon|reason` → hand-offs that ended that way (from the spooler's `hand-off-settled` event). */
   readonly #handOffs = new Map<string, { labels: Labels; value: number }>();
+  /** `provider|logon|state` → breaker transitions into that state (from the spooler's `breaker` event). */
+  readonly #breakers = new Map<string, { labels: Labels; value: number }>();
   readonly #requests = new Map<string, { labels: Labels; value: number }>();
   readonly #reloads = new Map<string, { labels: Labels; value: number }>();
 
@@ -92,6 +94,12 @@ export class DaemonMetrics {
     });
   }
 
+  /** Counts a breaker transition (open, probing, closed) of a logon. */
+  observeBreaker(transition: BreakerTransition, providerOf: (logon: string) => string): void {
+    const { logonId, state } = transition;
+    bump(this.#breakers, { provider: providerOf(logonId), logon: logonId, state });
+  }
+
   /** Counts an API request by route (the pattern, not the raw path, so ids do not explode the series). */
   observeRequest(route: string, method: string, status: number): void {
     bump(this.#requests, { route, method, status: String(status) });
@@ -123,6 +131,14 @@ export class DaemonMetrics {
     );
     for (const { labels, value } of this.#handOffs.values())
       lines.push(`spool_handoffs_total${labelText(labels)} ${value}`);
+
+    family(
+      'spool_breaker_transitions_total',
+      'counter',
+      "Breaker transitions of a logon's route, by the state entered: open (suspended), probing, closed.",
+    );
+    for (const { labels, value } of this.#breakers.values())
+      lines.push(`spool_breaker_transitions_total${labelText(labels)} ${value}`);
 
     family(
       'spool_logon_recipients',

@@ -18,6 +18,9 @@ import type { EntryState } from './logon-handle.js';
 export interface RouteTarget {
   /** The logon id (`entry/account`); for a failed entry, the logon its first account will have. */
   readonly id: string;
+  readonly entryId: string;
+  /** The entry's `failover: true`: while it cannot serve, the next target takes its mail. */
+  readonly failover: boolean;
   /** Set when the entry cannot serve: the recipient waits on this route, deferred with this error. */
   readonly unavailable?: UnavailableEntry;
 }
@@ -79,14 +82,21 @@ export function routeTargets(
   for (const entry of entries) {
     const failed = byEntry.get(entry.config.id);
     if (failed) {
-      if (failed.addressTypes?.includes(type)) targets.push({ id: failed.route, unavailable: failed });
+      if (failed.addressTypes?.includes(type))
+        targets.push({ ...targetOf(entry, failed.route), unavailable: failed });
       continue;
     }
     // A failed logon (a call timed out; it is logged on again) keeps its types: its mail waits for it.
     for (const logon of entry.logons)
-      if (logon.state !== 'closed' && logon.addressTypes.includes(type)) targets.push({ id: logon.id });
+      if (logon.state !== 'closed' && logon.addressTypes.includes(type))
+        targets.push(targetOf(entry, logon.id));
   }
   if (targets.length > 0) return targets;
   const holder = unavailable.find((u) => u.addressTypes === undefined);
-  return holder ? [{ id: holder.route, unavailable: holder }] : [];
+  const entry = holder && entries.find((e) => e.config.id === holder.entryId);
+  return holder && entry ? [{ ...targetOf(entry, holder.route), unavailable: holder }] : [];
+}
+
+function targetOf(entry: EntryState, id: string): RouteTarget {
+  return { id, entryId: entry.config.id, failover: entry.config.failover };
 }

@@ -46,6 +46,8 @@ export class ProviderHost implements AsyncDisposable {
   profile: Profile;
   readonly statusTable = new StatusTable();
   readonly entries: EntryState[] = [];
+  /** Entry id → the address types the store recorded at its last logon (entry-claims.ts; set at start). */
+  recordedClaims: ReadonlyMap<string, readonly string[]> = new Map();
   readonly logger: Logger;
   readonly hostSpiVersions: readonly string[];
   readonly #options: ProviderHostOptions;
@@ -53,8 +55,6 @@ export class ProviderHost implements AsyncDisposable {
   readonly #runner: CallRunner;
   readonly #byAttribution = new Map<string, LogonHandle>();
   readonly #listeners = new Set<HostListener>();
-  /** Entry id → the address types the store recorded at its last logon (see entry-claims.ts). */
-  #recorded: ReadonlyMap<string, readonly string[]> = new Map();
   #stopped = false;
 
   private constructor(options: ProviderHostOptions) {
@@ -193,14 +193,10 @@ export class ProviderHost implements AsyncDisposable {
     return this.#startOne(entry);
   }
 
-  /** What the store recorded of each entry's address types at its last logon (read at start). */
-  setRecordedClaims(recorded: ReadonlyMap<string, readonly string[]>): void {
-    this.#recorded = recorded;
-  }
 
   /** The failed entries, in profile order, with what they claim (see entry-claims.ts). */
   unavailable(): UnavailableEntry[] {
-    return unavailableEntries(this.entries, this.#recorded);
+    return unavailableEntries(this.entries, this.recordedClaims);
   }
 
   /** Where routing may send a recipient of an address type, in profile order (see entry-claims.ts). */

@@ -1,6 +1,7 @@
 import type { ProviderPort } from '../host/provider-port.js';
 import type { Profile } from '../profile/profile.js';
 import type { MessageStore } from '../store/ports.js';
+import type { Breakers } from './breaker.js';
 import type { PipelineEvents } from './events.js';
 import type { InFlightRegistry } from './in-flight.js';
 import type { Totals } from './status-rows.js';
@@ -41,6 +42,8 @@ export interface PipelineContext {
   readonly events: PipelineEvents;
   readonly totals: Totals;
   readonly inFlight: InFlightRegistry;
+  /** The routes' breakers (breaker.ts): the scheduler asks them how many hand-offs a route may start. */
+  readonly breakers: Breakers;
   readonly state: PipelineState;
   /** The profile in force (a reload replaces it). */
   profile(): Profile;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { StatusEvent, StatusTable } from '../status/status-table.js';
 import type { RecipientUpdate, StoredMessage } from '../store/types.js';
+import type { BreakerTransition } from './breaker.js';
 import type { FlushProgress } from './types.js';
 
 /** How a hand-off ended (also the reason its preprocess runs are removed with). */
@@ -48,6 +49,8 @@ export interface SpoolerEventMap {
   received: ReceivedEvent;
   /** A status-table row was added, changed or removed. */
   'status-row': StatusEvent;
+  /** A route's breaker opened (no hand-offs until `until`), let a probe through, or closed. */
+  breaker: BreakerTransition;
 }
 
 /** An event of {@link SpoolerEventMap}. */

@@ -14,6 +14,11 @@ export interface HandOffOutcome {
   /** The outcomes as recorded, by recipient id (empty when the hand-off was deferred or failed as a whole). */
   readonly outcomes: Record<string, RecipientOutcome>;
   readonly reason: HandOffReason;
+  /**
+   * The route itself failed, temporarily: the provider threw or timed out, or deferred the whole hand-off
+   * (connection refused, 421). What the breaker counts; a retry of one recipient (greylisting) is not.
+   */
+  readonly routeFailed?: true;
 }
 
 const NO_OUTCOMES: Record<string, RecipientOutcome> = Object.freeze({}) as Record<string, RecipientOutcome>;
@@ -31,7 +36,7 @@ export function outcomeOfResult(
 ): HandOffOutcome {
   if (result && typeof result === 'object' && 'defer' in result) {
     const updates = deferAll(ctx, stored, recipients, result.defer.reason, result.defer.delayMs);
-    return { updates, outcomes: NO_OUTCOMES, reason: 'deferred' };
+    return { updates, outcomes: NO_OUTCOMES, reason: 'deferred', routeFailed: true };
   }
   const redactor = ctx.profile().redactor;
   const given = (result as { recipients?: Record<string, RecipientOutcome> } | undefined)?.recipients ?? {};
@@ -107,7 +112,7 @@ export function outcomeOfError(
   const delayMs =
     isSpoolError(error) && typeof error.details.delayMs === 'number' ? error.details.delayMs : undefined;
   const updates = deferAll(ctx, stored, recipients, messageOf(error), delayMs);
-  return { updates, outcomes: NO_OUTCOMES, reason: 'deferred' };
+  return { updates, outcomes: NO_OUTCOMES, reason: 'deferred', routeFailed: true };
 }
 
 function reasonOf(updates: readonly RecipientUpdate[]): HandOffReason {

@@ -1,3 +1,4 @@
+import type { RouteTarget } from '../host/provider-port.js';
 import type { NewMessage, RouteDecision } from '../store/types.js';
 import type { PipelineContext } from './context.js';
 import type { Finishing } from './finishing.js';
@@ -35,7 +36,7 @@ export class Routing {
       ...message,
       recipients: message.recipients.map((r) => ({
         ...r,
-        route: port.routes(r.addressType)[0]?.id ?? null,
+        route: this.#choose(port.routes(r.addressType), [])?.id ?? null,
       })),
     };
   }
@@ -46,7 +47,7 @@ export class Routing {
    */
   async routeAll(): Promise<void> {
     await this.#routeUnrouted();
-    await this.#waiting.deferDue();
+    await this.#waiting.deferDue((target) => this.serves(target));
   }
 
   async #routeUnrouted(): Promise<void> {
@@ -55,7 +56,7 @@ export class Routing {
     if (unrouted.length === 0) return;
     let failed = 0;
     const decisions = unrouted.map(({ messageId, index, addressType, tried }): RouteDecision => {
-      const claimant = port.routes(addressType).find((target) => !tried.includes(target.id));
+      const claimant = this.#choose(port.routes(addressType), tried);
       if (claimant) return { messageId, index, route: claimant.id };
       failed++;
       return {
@@ -70,5 +71,22 @@ export class Routing {
     const { finished } = await store.route(decisions);
     if (failed > 0) totals.unroutable(failed);
     for (const message of finished) await this.#finishing.file(message);
+  }
+
+  /**
+   * The target a recipient goes to, among those that have not declined it: the first that serves now; but a
+   * target that cannot serve (its entry failed, its logon timed out, its breaker is open) keeps the mail
+   * (it waits there) unless its entry says `failover: true`. When none serves, the first one keeps it.
+   */
+  #choose(targets: readonly RouteTarget[], tried: readonly string[]): RouteTarget | undefined {
+    const open = targets.filter((target) => !tried.includes(target.id));
+    for (const target of open) if (this.serves(target) || !target.failover) return target;
+    return open[0];
+  }
+
+  /** A target that can take a hand-off now (also what decides whether a failed entry's mail fails over). */
+  serves(target: RouteTarget): boolean {
+    if (target.unavailable || this.#ctx.breakers.isSuspended(target.id)) return false;
+    return this.#ctx.port.logon(target.id)?.state === 'active';
   }
 }

@@ -1,5 +1,6 @@
 import { messageOf } from '../errors.js';
-import type { UnavailableEntry } from '../host/provider-port.js';
+import type { RouteTarget, UnavailableEntry } from '../host/provider-port.js';
+import type { RecipientUpdate, StoredMessage, StoredRecipient } from '../store/types.js';
 import { isStopping, leaseMs, type PipelineContext } from './context.js';
 import type { Finishing } from './finishing.js';
 import { waitUpdates } from './outcomes.js';
@@ -61,10 +62,27 @@ export class Waiting {
     this.#ctx.wake();
   }
 
-  /** Defers (or, past the maximum age, fails) what is due on the route of every entry that cannot serve. */
-  async deferDue(): Promise<void> {
-    const unavailable = this.#ctx.port.unavailable();
-    for (const entry of unavailable) await this.#deferRoute(entry);
+  /**
+   * Defers (or, past the maximum age, fails) what is due on the route of every entry that cannot serve; an
+   * entry with `failover: true` has its mail routed again instead, while another claimant of one of its
+   * types serves (`serves` is routing's rule).
+   */
+  async deferDue(serves: (target: RouteTarget) => boolean): Promise<void> {
+    const { port } = this.#ctx;
+    const unavailable = port.unavailable();
+    for (const entry of unavailable)
+      if (!(await this.#failOver(entry.route, entry.entryId, entry.addressTypes, serves)))
+        await this.#deferRoute(entry);
+    // Logons that cannot take hand-offs now (breaker open, logged off after a timeout): their queued mail
+    // fails over too, when their entry says so. Run here, after every settle, not when the breaker opened:
+    // the hand-off that opened it has not recorded its retry yet then.
+    for (const logon of port.logons()) {
+      if (serves({ id: logon.id, entryId: logon.entryId, failover: true })) continue;
+      if (await this.#failOver(logon.id, logon.entryId, logon.addressTypes, serves)) continue;
+      const until = this.#ctx.breakers.suspendedUntil(logon.id);
+      // Once the cool-down is over, the due mail is the probe's: left for the scheduler.
+      if (until !== undefined && until > this.#ctx.clock.now()) await this.#holdSuspended(logon.id, until);
+    }
     this.#forgetRecovered(unavailable);
     this.#armRestarts(unavailable);
   }
@@ -75,27 +93,79 @@ export class Waiting {
     this.#timer = undefined;
   }
 
+  /**
+   * Routes the queued mail of `route` again when its entry says `failover: true` and another claimant of one
+   * of its types serves; true when it did (or nothing was queued there).
+   */
+  async #failOver(
+    route: string,
+    entryId: string,
+    addressTypes: readonly string[] | undefined,
+    serves: (target: RouteTarget) => boolean,
+  ): Promise<boolean> {
+    const { port, store } = this.#ctx;
+    if (!this.#ctx.profile().providers.find((e) => e.id === entryId)?.failover) return false;
+    const elsewhere = (addressTypes ?? []).some((type) =>
+      port.routes(type).some((target) => target.entryId !== entryId && serves(target)),
+    );
+    if (!elsewhere) return false;
+    // Nothing waits there (the common case once it failed over): no write, and no wake that would loop.
+    if ((await store.countDue(route, { dueBy: Number.MAX_SAFE_INTEGER })) === 0) return true;
+    // Due at once where it goes: it waited for this route, not for a retry of its own.
+    await store.makeDue(route);
+    await store.unroute(route);
+    this.#ctx.wake();
+    return true;
+  }
+
+  /**
+   * The due mail of a route whose breaker is open: what is past the maximum age fails (its NDR says why); the
+   * rest waits for the probe without an attempt counted, so the breaker burns no attempts but maxAge holds.
+   */
+  async #holdSuspended(route: string, until: number): Promise<void> {
+    const { clock } = this.#ctx;
+    const reason = `transport suspended: the breaker of ${route} is open until ${new Date(until).toISOString()} (its hand-offs kept failing temporarily)`;
+    await this.#settleDue(route, route, (message, recipients) =>
+      waitUpdates(this.#ctx, message, recipients, reason).map((update) =>
+        update.outcome === 'retry'
+          ? { ...update, delayMs: Math.max(until - clock.now(), 1), countAttempt: false }
+          : update,
+      ),
+    );
+  }
+
   async #deferRoute(entry: UnavailableEntry): Promise<void> {
-    const { store, state, totals } = this.#ctx;
     const reason = `transport unavailable: provider entry "${entry.entryId}" cannot serve (${entry.code}): ${entry.message}`;
+    await this.#settleDue(entry.route, entry.entryId, (message, recipients) =>
+      waitUpdates(this.#ctx, message, recipients, reason),
+    );
+  }
+
+  /** Claims what is due on `route` and settles it with `decide`'s updates, in batches; files what finished. */
+  async #settleDue(
+    route: string,
+    rowId: string,
+    decide: (message: StoredMessage, recipients: readonly StoredRecipient[]) => RecipientUpdate[],
+  ): Promise<void> {
+    const { store, state, totals } = this.#ctx;
     for (let round = 0; round < MAX_WAIT_ROUNDS && !isStopping(this.#ctx); round++) {
-      const claims = await store.claim(entry.route, {
+      const claims = await store.claim(route, {
         limit: WAIT_BATCH,
         leaseMs: leaseMs(this.#ctx),
         preprocessors: 0,
         ...(state.passCutoff === undefined ? {} : { dueBy: state.passCutoff }),
       });
       for (const { message, recipients } of claims) {
-        const updates = waitUpdates(this.#ctx, message, recipients, reason);
+        const updates = decide(message, recipients);
         const ifFinished = this.#finishing.inSettle(message);
         const settled = await store.settle({
           messageId: message.id,
-          route: entry.route,
+          route,
           updates,
           ...(ifFinished ? { ifFinished } : {}),
         });
-        // Counted on the entry's own row (it has no logon row) and the spooler's.
-        totals.settled(entry.entryId, updates);
+        // Counted on the entry's own row (a failed entry has no logon row) and the spooler's.
+        totals.settled(rowId, updates);
         if (settled.finished && settled.disposed) this.#finishing.announce(settled.finished);
         else if (settled.finished) await this.#finishing.file(settled.finished);
       }
