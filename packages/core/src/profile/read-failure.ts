@@ -88,6 +88,9 @@ export function readFailure(file: string, error: unknown): Error {
     if (typeof yaml.reason === 'string')
       said = `${yaml.reason}${typeof yaml.mark.snippet === 'string' ? `\n${yaml.mark.snippet}` : ''}`;
   }
+  // JSON.parse says where at the end of its message: `… in JSON at position 15 (line 1 column 16)`.
+  const json = /\(line (\d+) column (\d+)\)$/.exec(message);
+  if (position === undefined && json) position = { line: Number(json[1]), column: Number(json[2]) };
   const where = position ? ` at line ${position.line}, column ${position.column}` : '';
   return spoolError(
     ErrorCode.PROFILE_INVALID,

@@ -100,6 +100,15 @@ providers:
 });
 
 describe('syntax errors say where', () => {
+  it('JSON: line and column', async () => {
+    const dir = temporaryDir();
+    writeFileSync(join(dir, 'spool.config.json'), '{\n  "providers": [\n    "loopback"\n  }\n}\n');
+    const error = await caught(() => loadProfile({ cwd: dir, env: {} }));
+    expect(error.code).toBe('SPOOL_E_PROFILE_INVALID');
+    expect(error.message).toMatch(/spool\.config\.json: syntax error at line 4, column 3: Expected ','/);
+    expect(error.details).toMatchObject({ reason: 'syntax', line: 4, column: 3 });
+  });
+
   it('YAML: line and column', async () => {
     const dir = temporaryDir();
     writeFileSync(join(dir, 'spool.config.yaml'), 'providers:\n  - provider: loopback\n   id: x\n');
