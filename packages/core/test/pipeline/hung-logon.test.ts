@@ -246,4 +246,23 @@ describe('a logon whose submitMessage hangs past its timeout', () => {
     expect(c.logons).toBe(logons);
     expect(row()?.text).toBe('ready');
   });
+
+  it('runOnce() (spool run --once) with a hung provider ends promptly: the hung hand-off is deferred with the timeout and the rest waits, pending', async () => {
+    const c = controls();
+    c.hangSubmit = true;
+    const dir = temporaryDir();
+    const profile = fixtureProfile(profileInput(dir));
+    const store = await openEmbeddedStore(`${dir}/spool.db`);
+    const spooler = await Spooler.create({ profile, store, autoStart: false, logSink: memorySink() });
+    running = spooler;
+    const first = await spooler.submit({ to: 'HANG:a', subject: 'hangs' });
+    const second = await spooler.submit({ to: 'HANG:b', subject: 'waits' });
+    const started = Date.now();
+    const report = await spooler.runOnce();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(report.delivered).toBe(0);
+    expect((await store.get(first.id))?.recipients[0]?.lastError).toContain('timed out');
+    for (const { id } of [first, second])
+      expect((await store.get(id))?.recipients[0]).toMatchObject({ outcome: 'pending', route: LOGON });
+  });
 });
