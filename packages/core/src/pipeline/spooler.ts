@@ -8,6 +8,7 @@ import { blankRow } from '../status/status-table.js';
 import { openStore } from '../store/open-store.js';
 import type { MessageStore } from '../store/ports.js';
 import type { Cursor, StoredMessage } from '../store/types.js';
+import { Breakers } from './breaker.js';
 import { cancelMessage } from './cancel.js';
 import { beginTraffic, isStopping, type PipelineContext } from './context.js';
 import { PipelineEvents, type SpoolerEventMap, type SpoolerEventName } from './events.js';
@@ -21,12 +22,13 @@ import { type SubmitInput, toNewMessage } from './message-input.js';
 import { Passes } from './passes.js';
 import { Receiving } from './receiving.js';
 import { recover } from './recovery.js';
-import { reload } from './reload.js';
+import { checkReload, reload } from './reload.js';
 import { Routing } from './routing.js';
 import { Scheduler } from './scheduler.js';
 import { Totals } from './status-rows.js';
 import { Stopping } from './stopping.js';
 import type { PassReport, ProviderInfo, SpoolerOptions, WatchItem } from './types.js';
+import { Waiting } from './waiting.js';
 
 /**
  * What `Spooler.create` may be given besides its options: the seams a test or another isolation mode plugs
@@ -55,6 +57,7 @@ export class Spooler implements AsyncDisposable {
   readonly #ctx: PipelineContext;
   readonly #finishing: Finishing;
   readonly #routing: Routing;
+  readonly #waiting: Waiting;
   readonly #receiving: Receiving;
   readonly #housekeeping: Housekeeping;
   readonly #passes: Passes;
@@ -62,6 +65,8 @@ export class Spooler implements AsyncDisposable {
 
   private constructor(options: SpoolerOptions, store: MessageStore, port: ProviderPort) {
     let scheduler: Scheduler | undefined;
+    // Assigned right below: the breakers read the context they belong to.
+    let breakers: Breakers;
     const ctx: PipelineContext = {
       store,
       port,
@@ -70,6 +75,9 @@ export class Spooler implements AsyncDisposable {
       events: new PipelineEvents(port.statusTable),
       totals: new Totals(port.statusTable),
       inFlight: new InFlightRegistry(),
+      get breakers() {
+        return breakers;
+      },
       state: {
         phase: 'running',
         passCutoff: undefined,
@@ -80,10 +88,12 @@ export class Spooler implements AsyncDisposable {
       profile: () => port.profile,
       wake: () => scheduler?.wake(),
     };
+    breakers = new Breakers(ctx);
     const finishing = new Finishing(ctx);
     this.#ctx = ctx;
     this.#finishing = finishing;
-    this.#routing = new Routing(ctx, finishing);
+    this.#waiting = new Waiting(ctx, finishing);
+    this.#routing = new Routing(ctx, finishing, this.#waiting);
     this.#receiving = new Receiving(ctx, finishing);
     scheduler = new Scheduler(ctx, this.#routing, new HandOffs(ctx, finishing));
     this.#housekeeping = new Housekeeping(ctx, this.#receiving);
@@ -118,6 +128,7 @@ export class Spooler implements AsyncDisposable {
     const { statusTable } = port;
     statusTable.put({ ...blankRow('spooler', 'spooler', 'Spooler'), available: true, text: 'starting' });
     await recover(spooler.#ctx, spooler.#finishing);
+    await spooler.#waiting.start();
     // Store-only spoolers (autoStart: false, e.g. `spool send`) enable traffic only when a pass runs, so they
     // never open a provider's listener next to a running daemon.
     if (options.autoStart !== false) await beginTraffic(spooler.#ctx);
@@ -161,7 +172,14 @@ export class Spooler implements AsyncDisposable {
 
   /** The profile's provider entries, in profile order: what loaded, what failed and why, their logons. */
   providers(): ProviderInfo[] {
-    return this.#ctx.port.providers();
+    const { breakers } = this.#ctx;
+    return this.#ctx.port.providers().map((entry) => {
+      const suspended = entry.logons.flatMap((logonId) => {
+        const until = breakers.suspendedUntil(logonId);
+        return until === undefined ? [] : [{ logonId, until }];
+      });
+      return suspended.length > 0 ? { ...entry, suspended } : entry;
+    });
   }
 
   /** The status table: the spooler's row first, then one per logon. */
@@ -260,17 +278,38 @@ export class Spooler implements AsyncDisposable {
   }
 
   /**
-   * Applies a changed profile without a restart (SIGHUP in the daemon): entries removed or changed stop taking
-   * new work, their in-flight hand-offs and receive loops finish on the old logons, then they log off in
-   * profile order; new and changed entries log on (and begin traffic when this spooler runs traffic);
-   * unchanged entries keep their logons. Recipients routed to a logon that is gone are routed again.
-   * Settings outside the provider entries (store, retry, folders…) need a new spooler:
-   * `SPOOL_E_RELOAD_NEEDS_RESTART`.
+   * Applies a changed profile without a restart (SIGHUP in the daemon), all or nothing: first every new and
+   * changed entry is checked as a start would load it, without a logon (resolve, manifest, SPI, import,
+   * `xpProviderInit`, options); any error rejects with that entry's coded error and nothing changes. Then
+   * entries removed or changed stop taking new work, their in-flight hand-offs and receive loops finish on
+   * the old logons, then they log off in profile order; new and changed entries log on (and begin traffic
+   * when this spooler runs traffic); unchanged entries keep their logons (one that had failed is started
+   * again). Recipients routed to a logon that is gone are routed again. An entry that fails to log on after
+   * the switch stays failed and the reload rejects with `SPOOL_E_RELOAD_LOGON_FAILED` naming it. Settings
+   * outside the provider entries (store, retry, folders…) need a new spooler: `SPOOL_E_RELOAD_NEEDS_RESTART`.
    */
   async reload(profile: Profile): Promise<ProfileDiff> {
     this.#assertRunning();
     const stages = { passes: this.#passes, receiving: this.#receiving, housekeeping: this.#housekeeping };
-    return reload(this.#ctx, stages, profile);
+    const unavailable = this.#ctx.port.unavailable();
+    try {
+      return await reload(this.#ctx, stages, profile);
+    } finally {
+      // Also after SPOOL_E_RELOAD_LOGON_FAILED: the switch happened. Entries that serve again get their
+      // waiting mail at once.
+      await this.#waiting.reloaded(unavailable);
+      this.#ctx.breakers.retain(this.#ctx.port.logons().map((logon) => logon.id));
+    }
+  }
+
+  /**
+   * The check `reload(profile)` makes before it switches, alone: resolves to what would change, or rejects
+   * with the error the reload would refuse with. Changes nothing. Settings changed outside the entries are
+   * not refused here (the daemon runs this before it restarts a spooler on such a profile).
+   */
+  async checkReload(profile: Profile): Promise<ProfileDiff> {
+    this.#assertRunning();
+    return (await checkReload(this.#ctx, profile, { settings: 'allow' })).changes;
   }
 
   /**
@@ -279,6 +318,8 @@ export class Spooler implements AsyncDisposable {
    * Then every logon is logged off and every provider shut down. Nothing accepted is lost either way.
    */
   stop(options: { mode?: 'orderly' | 'hurry'; timeoutMs?: number } = {}): Promise<void> {
+    this.#waiting.stop();
+    this.#ctx.breakers.stop();
     return this.#stopping.stop(
       options.mode ?? 'orderly',
       options.timeoutMs ?? this.#ctx.options.stopTimeoutMs ?? 30_000,
