@@ -9,6 +9,7 @@ import { LogonRestarts } from './logon-restarts.js';
 import { type HandOffOutcome, outcomeOfError, outcomeOfResult } from './outcomes.js';
 import { removeRuns } from './removal.js';
 import { setDirectionActive } from './status-rows.js';
+import { withStoreRetry } from './store-retry.js';
 
 /**
  * The hand-off of one claimed message to one logon: its preprocessors, `submitMessage` within the logon's
@@ -78,6 +79,14 @@ export class HandOffs {
       else if (!flight.controller.signal.aborted) this.restarts.answered(logon.id);
       result = outcomeOfError(this.#ctx, stored, recipients, flight.controller.signal, error);
     }
+    // The breaker counts route failures before the slot frees: a probe's outcome decides what starts next.
+    const lastError = result.updates.find((u) => 'error' in u && u.error !== undefined);
+    this.#ctx.breakers.record(
+      logon.id,
+      logon.entryId,
+      result.routeFailed === true,
+      lastError && 'error' in lastError ? lastError.error : undefined,
+    );
     // maxInFlight bounds submitMessage calls: the slot frees now, so the next hand-off starts while this
     // one's bookkeeping (removal, the settle commit, endMessage) completes.
     if (this.#ctx.inFlight.endSubmit(flight)) this.#slotFreed(logon.id);
@@ -91,14 +100,18 @@ export class HandOffs {
     // One commit records the outcomes, the removed runs and, when nothing else is needed, the finish.
     // A crash before it leaves the runs open (recovery removes them again: removal is idempotent) and the
     // recipients pending (handed off again): at least once, never lost.
+    // A commit the store refused (another process holds the write lock) is tried again shortly: the provider
+    // did its part already, and its outcome must not wait for the lease to expire.
     const ifFinished = this.#finishing.inSettle(stored);
-    const settled = await store.settle({
-      messageId: stored.id,
-      route: logon.id,
-      updates: result.updates,
-      removedRuns: runIds,
-      ...(ifFinished ? { ifFinished } : {}),
-    });
+    const settled = await withStoreRetry(this.#ctx, `recording the outcome of ${stored.id}`, () =>
+      store.settle({
+        messageId: stored.id,
+        route: logon.id,
+        updates: result.updates,
+        removedRuns: runIds,
+        ...(ifFinished ? { ifFinished } : {}),
+      }),
+    );
     // EndMessage comes after that commit, as the SPI promises: the outcomes it reports are durable.
     if (logon.hasEndMessage && Object.keys(result.outcomes).length > 0)
       await port.tryCall('endMessage', logon.id, { id: stored.id, recipients: result.outcomes }, bookkeeping);

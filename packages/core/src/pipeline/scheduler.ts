@@ -95,7 +95,10 @@ export class Scheduler {
           restarts.notice(logon);
           await restarts.deferDue(logon);
           if (!this.#takesWork(logon)) continue;
-          const free = restarts.limit(logon.id, this.#ctx.inFlight.free(logon.id, logon.maxInFlight));
+          const free = this.#ctx.breakers.allowance(
+            logon.id,
+            restarts.limit(logon.id, this.#ctx.inFlight.free(logon.id, logon.maxInFlight)),
+          );
           if (free > 0) await this.#claim(logon, free);
         }
       } while (this.#again && !isStopping(this.#ctx));

@@ -66,4 +66,58 @@ describe('a spooler pass that fails', () => {
       await spooler.stop({ mode: 'hurry' });
     }
   });
+
+  it('a hand-off whose settle commit meets the held write lock is settled once the lock is released: filed in Sent, the provider not asked twice', async () => {
+    const dir = temporaryDir();
+    const file = `${dir}/spool.db`;
+    const sink = memorySink();
+    // spool-provider-hang's switches (see its index.js): its submitMessage waits until the test lets it go.
+    const shared = globalThis as {
+      __spoolHang?: { hangSubmit: boolean; submits: number; waiting: Set<() => void> };
+    };
+    const hang = Object.assign(shared.__spoolHang ?? {}, {
+      hangSubmit: true,
+      hangPoll: false,
+      logon: 'ok',
+      logons: 0,
+      logoffs: 0,
+      submits: 0,
+      polls: 0,
+      delivered: [],
+      waiting: new Set<() => void>(),
+    });
+    shared.__spoolHang = hang;
+    const profile = fixtureProfile({
+      store: { path: file },
+      providers: [{ id: 'hang', provider: 'spool-provider-hang', timeouts: { inactivity: 5000 } }],
+    });
+    const store = await openEmbeddedStore(file, { busyTimeoutMs: 50 });
+    const spooler = await Spooler.create({ profile, store, logSink: sink });
+    const other = new DatabaseSync(file);
+    try {
+      const { id } = await spooler.submit({ to: 'HANG:settle', subject: 'settled late' });
+      await until('the hand-off to be in submitMessage', () => hang.submits === 1);
+      other.exec('PRAGMA busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      const locked = () => sink.records.filter((r) => r.message.includes('database is locked'));
+      try {
+        // The provider answers; its outcome's commit meets the lock.
+        hang.hangSubmit = false;
+        for (const release of hang.waiting) release();
+        hang.waiting.clear();
+        await until('the settle commit to fail on the held lock', () => locked().length > 0, 2000);
+      } finally {
+        other.exec('ROLLBACK');
+      }
+      await until(
+        'the message to be filed in Sent',
+        async () => (await store.get(id))?.folder === 'Sent',
+        3000,
+      );
+      expect(hang.submits).toBe(1);
+    } finally {
+      other.close();
+      await spooler.stop({ mode: 'hurry' });
+    }
+  });
 });
