@@ -211,6 +211,41 @@ describe('a reload is all or nothing', () => {
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
   }, 60_000);
+
+  it('with settings changed too, the entries are checked before the spooler is restarted: a refusal restarts nothing', async () => {
+    const dir = temporaryDir();
+    const file = join(dir, 'spool.config.yaml');
+    writeFileSync(file, 'providers:\n  - id: main\n    provider: loopback\n');
+    const daemon = await startDaemon(dir, [], cleanup);
+    const retry = 'retry: { schedule: [1s] }\n';
+    writeFileSync(
+      file,
+      `${retry}providers:\n  - id: main\n    provider: loopback\n  - id: new\n    provider: loopbakc\n`,
+    );
+    const refused = await daemon.api('/reload', { method: 'POST' });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('SPOOL_E_NOT_INSTALLED');
+    // Not restarted: the old spooler (its logon, its counters) still delivers.
+    await delivered(daemon, 'LOOP:alice');
+    await delivered(daemon, 'LOOP:bob');
+    expect((await rows(daemon)).find((row) => row.id === 'main/default')?.counters.sent).toBe(2);
+    expect(daemon.logs().some((r) => r.msg.startsWith('reload: settings changed'))).toBe(false);
+
+    // Checked, restarted, and a logon of the new spooler fails: SPOOL_E_RELOAD_LOGON_FAILED, the rest serves.
+    writeFileSync(
+      file,
+      `${retry}providers:\n  - id: main\n    provider: loopback\n  - id: mail\n    provider: smtp\n    options: { host: 127.0.0.1, port: 1, tls: { ca: missing-ca.pem } }\n`,
+    );
+    const failed = await daemon.api('/reload', { method: 'POST' });
+    expect(failed.status).toBe(422);
+    const { error } = (await failed.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('SPOOL_E_RELOAD_LOGON_FAILED');
+    expect(error.message).toContain('entry "mail"');
+    await delivered(daemon, 'LOOP:carol');
+    expect((await rows(daemon)).find((row) => row.id === 'main/default')?.counters.sent).toBe(1);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+  }, 60_000);
 });
 
 function json(result: { code: number | null; stdout: string; stderr: string }): unknown {
