@@ -58,8 +58,8 @@ export async function checkEntry(context: EntryCheckContext, config: ProviderEnt
 
 /**
  * Checks the entries `entryIds` of the context's profile (see {@link checkEntry}), in profile order, every
- * one of them (each refusal is logged with its code). Resolves to the refusals, each the entry's coded error
- * with the entry named in its message and `details.entry`; an empty list means the profile may be switched to.
+ * one of them. Resolves to the refusals, each the entry's coded error with the entry named in its message and
+ * `details.entry` (the caller reports them); an empty list means the profile may be switched to.
  */
 export async function checkEntries(
   context: EntryCheckContext,
@@ -71,12 +71,7 @@ export async function checkEntries(
     try {
       await checkEntry(context, config);
     } catch (error) {
-      const refusal = refusalOf(config, error);
-      context.logger.error(
-        { entry: config.id, code: refusal.code },
-        context.profile.redactor.text(`reload check: ${refusal.message}`),
-      );
-      refusals.push(refusal);
+      refusals.push(refusalOf(config, error));
     }
   }
   return refusals;

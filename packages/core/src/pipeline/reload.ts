@@ -47,6 +47,11 @@ export async function checkReload(
   );
   const stuck = changes.unchanged.filter((id) => failed.has(id));
   const still = stuck.length === 0 ? [] : await port.check(profile, stuck);
+  for (const refusal of still)
+    port.logger.warn(
+      { entry: refusal.details.entry, code: refusal.code },
+      profile.redactor.text(`reload: still failed, left as it is: ${refusal.message}`),
+    );
   const retry = stuck.filter((id) => !still.some((refusal) => refusal.details.entry === id));
   return { changes, retry };
 }
