@@ -16,6 +16,7 @@ import {
   invokeRemove,
   OPTIONAL,
   type PortSpec,
+  providerInfoOf,
   toFailure,
   unknownLogon,
 } from './port-calls.js';
@@ -168,7 +169,7 @@ export class InProcessProviderPort implements ProviderPort {
   }
 
   setRecordedClaims(recorded: ReadonlyMap<string, readonly string[]>): void {
-    this.#host.setRecordedClaims(recorded);
+    this.#host.recordedClaims = recorded;
   }
 
   loggerOf(logonId: string): Logger {
@@ -176,16 +177,7 @@ export class InProcessProviderPort implements ProviderPort {
   }
 
   providers(): ProviderInfo[] {
-    return this.#host.entries.map((entry) => ({
-      id: entry.config.id,
-      spec: entry.config.provider,
-      ...(entry.imported
-        ? { package: { name: entry.imported.package.name, version: entry.imported.version } }
-        : {}),
-      status: entry.status,
-      ...(entry.error ? { error: entry.error } : {}),
-      logons: entry.logons.filter((logon) => logon.state !== 'closed').map((logon) => logon.id),
-    }));
+    return this.#host.entries.map((entry) => providerInfoOf(entry, this.#host.statusTable));
   }
 
   beginTraffic(): Promise<void> {

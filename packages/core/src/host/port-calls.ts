@@ -1,7 +1,8 @@
 import type { InboundSink, Preprocessor, PreprocessResult, RemovePreprocessContext } from '@spool/spi';
 import { type Attribution, ErrorCode, messageOf, SpoolError } from '../errors.js';
+import type { StatusTable } from '../status/status-table.js';
 import type { CallSpec } from './call-runner.js';
-import type { LogonHandle } from './logon-handle.js';
+import type { EntryState, LogonHandle } from './logon-handle.js';
 import type { HandleView } from './logon-view.js';
 import type {
   PreprocessArgs,
@@ -9,6 +10,7 @@ import type {
   ProviderCallFailure,
   ProviderCallName,
   ProviderCallResult,
+  ProviderInfo,
 } from './provider-port.js';
 
 // How each provider call of the in-process port reaches a logon's SPI method, and how a failed call becomes
@@ -100,4 +102,37 @@ export function absentMethod(logonId: string, method: string): SpoolError {
     hint: 'The pipeline asks for an optional method only when the logon has it (see its LogonView); report this.',
     details: { logonId, method },
   });
+}
+
+/**
+ * One profile entry as `providers()` reports it. An entry one of whose logons is failed — a call on it timed
+ * out, or it could not log on again (pipeline/logon-restarts.ts) — reads `failed`, with that logon's coded
+ * error from its status row, until the logon serves again: it cannot serve meanwhile, and whatever reads the
+ * entries (readiness, `spool status`, `run --once`, a reload's retry of failed entries) sees it.
+ */
+export function providerInfoOf(entry: EntryState, table: StatusTable): ProviderInfo {
+  const failed = entry.status === 'active' ? entry.logons.find((l) => l.state === 'failed') : undefined;
+  const error = entry.error ?? (failed ? logonFailure(failed, table) : undefined);
+  return {
+    id: entry.config.id,
+    spec: entry.config.provider,
+    ...(entry.imported
+      ? { package: { name: entry.imported.package.name, version: entry.imported.version } }
+      : {}),
+    status: failed ? 'failed' : entry.status,
+    ...(error ? { error } : {}),
+    logons: entry.logons.filter((logon) => logon.state !== 'closed').map((logon) => logon.id),
+  };
+}
+
+function logonFailure(handle: LogonHandle, table: StatusTable): SpoolError {
+  const last = table.get(handle.id)?.lastError;
+  return new SpoolError(
+    last?.code ?? ErrorCode.TIMEOUT,
+    `logon ${handle.id} cannot serve: ${last?.message ?? 'a call on it timed out'}`,
+    {
+      hint: 'The host logs it off and on again on the retry schedule (docs/spi.md, "After a timeout"); a reload tries at once.',
+      details: { entry: handle.entry.config.id, logonId: handle.id },
+    },
+  );
 }

@@ -59,16 +59,16 @@ const LOGON = 'hang/default';
 const saysReady = (row: StatusRow) => row.text === 'ready' || (row.available && !row.failure);
 
 /** The profile: short timeouts and retries (a hung call is noticed in 150 ms, a deferral is due in 300 ms). */
-const profileInput = (dir: string, inactivity = 150) => ({
+const profileInput = (dir: string, inactivity = 150, retry = '300ms') => ({
   store: { path: `${dir}/spool.db` },
-  retry: { schedule: ['300ms'], jitter: 0 },
+  retry: { schedule: [retry], jitter: 0 },
   providers: [{ id: 'hang', provider: 'spool-provider-hang', timeouts: { inactivity, hardCap: 2000 } }],
 });
 
-async function start() {
+async function start(retry?: string) {
   const dir = temporaryDir();
   const sink = memorySink();
-  const profile = fixtureProfile(profileInput(dir));
+  const profile = fixtureProfile(profileInput(dir, 150, retry));
   const store = await openEmbeddedStore(`${dir}/spool.db`);
   const spooler = await Spooler.create({ profile, store, logSink: sink });
   const row = () => spooler.status().find((r) => r.id === LOGON);
@@ -264,5 +264,37 @@ describe('a logon whose submitMessage hangs past its timeout', () => {
     expect((await store.get(first.id))?.recipients[0]?.lastError).toContain('timed out');
     for (const { id } of [first, second])
       expect((await store.get(id))?.recipients[0]).toMatchObject({ outcome: 'pending', route: LOGON });
+  });
+
+  it('while its logon cannot log on, providers() reports the entry failed with the coded error; a reload without changes (SIGHUP) logs it on at once', async () => {
+    const c = controls();
+    c.hangSubmit = true;
+    // A long retry schedule: only the reload can bring it back within this test.
+    const { spooler, store, row, dir } = await start('1m');
+    running = spooler;
+    await spooler.submit({ to: 'HANG:first', subject: 'hangs' });
+    await until('the first hand-off to hang', () => c.submits === 1);
+    c.logon = 'throw';
+    await until(
+      'the row to show the failed relogon',
+      () => row()?.text.includes('could not log on again') ?? false,
+    );
+    expect(spooler.providers()).toMatchObject([
+      { id: 'hang', status: 'failed', error: { code: 'SPOOL_E_LOGON_FAILED' }, logons: [LOGON] },
+    ]);
+
+    c.logon = 'ok';
+    answerAgain(c);
+    const logons = c.logons;
+    await spooler.reload(fixtureProfile(profileInput(dir, 150, '1m')));
+    expect(c.logons).toBe(logons + 1);
+    expect(spooler.providers()).toMatchObject([{ id: 'hang', status: 'active', logons: [LOGON] }]);
+    expect(spooler.providers()[0]?.error).toBeUndefined();
+    expect(row()).toMatchObject({ text: 'ready', failure: false, available: true });
+    const after = await spooler.submit({ to: 'HANG:after', subject: 'after the reload' });
+    await until(
+      'the message sent after the reload in Sent',
+      async () => (await folderOf(store, after.id)) === 'Sent',
+    );
   });
 });
