@@ -82,7 +82,9 @@ export class ProviderHost implements AsyncDisposable {
     const manifestTypes: (readonly string[] | undefined)[] = [];
     const imports = options.profile.providers.map((config, index) =>
       host
-        .#import(config, cache, (types) => (manifestTypes[index] = types))
+        .#import(config, cache, (types) => {
+          manifestTypes[index] = types;
+        })
         .then(
           (imported) => ({ imported }),
           (error: unknown) => ({ error }),
@@ -170,7 +172,9 @@ export class ProviderHost implements AsyncDisposable {
   /** Imports, initialises and logs on one entry; a failure is recorded on the entry (see #failEntry). */
   async #startOne(entry: EntryState): Promise<boolean> {
     try {
-      const imported = await this.#import(entry.config, undefined, (types) => (entry.manifestTypes = types));
+      const imported = await this.#import(entry.config, undefined, (types) => {
+        entry.manifestTypes = types;
+      });
       await startEntry(this.#startContext(), entry, imported);
       return true;
     } catch (error) {
@@ -192,7 +196,6 @@ export class ProviderHost implements AsyncDisposable {
     this.statusTable.remove(entryId);
     return this.#startOne(entry);
   }
-
 
   /** The failed entries, in profile order, with what they claim (see entry-claims.ts). */
   unavailable(): UnavailableEntry[] {
