@@ -23,6 +23,8 @@ interface Trouble {
   probation: boolean;
   /** Its last relogon failed: what comes due on its route is deferred with the error until one succeeds. */
   cannotLogOn: boolean;
+  /** It is serving in name only: its `begin-outbound` (or `begin-inbound`) threw, so it takes no traffic. */
+  noTraffic: boolean;
   /** The relogon in progress. */
   restart?: Promise<void>;
   /** The relogon waiting for its turn on the retry schedule. */
@@ -62,6 +64,8 @@ export class LogonRestarts {
   readonly #ctx: PipelineContext;
   readonly #finishing: Finishing;
   readonly #troubles = new Map<string, Trouble>();
+  /** Active logons seen without traffic, and since when (see #noticeTraffic). */
+  readonly #withoutTraffic = new Map<string, { readonly view: LogonView; readonly since: number }>();
   #scan: NodeJS.Timeout | undefined;
 
   constructor(ctx: PipelineContext, finishing: Finishing) {
@@ -98,10 +102,42 @@ export class LogonRestarts {
    * a notification timed out) gets its restart too.
    */
   notice(logon: LogonView): void {
-    if (logon.state !== 'failed' || isStopping(this.#ctx)) return;
+    if (isStopping(this.#ctx)) return;
+    if (logon.state === 'active') {
+      this.#noticeTraffic(logon);
+      return;
+    }
+    if (logon.state !== 'failed') return;
     const trouble = this.#known(logon.id);
     if (trouble?.restart || trouble?.timer) return;
     this.timedOut(logon);
+  }
+
+  /**
+   * A logon that is active but still has no traffic a second after traffic began everywhere (its
+   * `begin-outbound` or `begin-inbound` threw) would sit there "ready" and take nothing: it is logged on again
+   * like a timed-out one.
+   */
+  #noticeTraffic(logon: LogonView): void {
+    const { state } = this.#ctx;
+    const dead =
+      state.trafficStarted &&
+      !state.retiring.has(logon.id) &&
+      (!logon.outboundEnabled || (logon.receives && !logon.inboundEnabled));
+    const seen = this.#withoutTraffic.get(logon.id);
+    if (!dead || seen?.view !== logon) {
+      if (dead) this.#withoutTraffic.set(logon.id, { view: logon, since: Date.now() });
+      else this.#withoutTraffic.delete(logon.id);
+      return;
+    }
+    const trouble = this.#trouble(logon.id);
+    if (Date.now() - seen.since < SCAN_MS || trouble.restart || trouble.timer) return;
+    this.#withoutTraffic.delete(logon.id);
+    trouble.probation = false;
+    trouble.noTraffic = true;
+    if (trouble.confirm) clearTimeout(trouble.confirm);
+    trouble.failures++;
+    this.#schedule(logon.id, trouble);
   }
 
   /**
@@ -170,7 +206,13 @@ export class LogonRestarts {
   #trouble(logonId: string): Trouble {
     let trouble = this.#known(logonId);
     if (!trouble) {
-      trouble = { view: this.#ctx.port.logon(logonId), failures: 0, probation: false, cannotLogOn: false };
+      trouble = {
+        view: this.#ctx.port.logon(logonId),
+        failures: 0,
+        probation: false,
+        cannotLogOn: false,
+        noTraffic: false,
+      };
       this.#troubles.set(logonId, trouble);
     }
     return trouble;
@@ -233,6 +275,8 @@ export class LogonRestarts {
     trouble.confirm = setTimeout(() => {
       trouble.confirm = undefined;
       if (!trouble.probation || this.#ctx.inFlight.submitting(logonId) > 0) return; // a hand-off decides
+      const view = this.#ctx.port.logon(logonId);
+      if (this.#ctx.state.trafficStarted && !view?.outboundEnabled) return; // no traffic: not confirmed
       if (this.#known(logonId) === trouble) this.answered(logonId);
     }, ms);
     trouble.confirm.unref();
@@ -248,7 +292,8 @@ export class LogonRestarts {
     }
     const view = port.logon(logonId);
     // Stopping, or the logon is gone or was replaced (a reload) while its hand-offs ended: nothing to restart.
-    if (isStopping(this.#ctx) || view === undefined || view !== trouble.view || view.state !== 'failed') {
+    const stale = view === undefined || view !== trouble.view || view.state === 'closed';
+    if (isStopping(this.#ctx) || stale || (view.state !== 'failed' && !trouble.noTraffic)) {
       this.#troubles.delete(logonId);
       trouble.failures = 0;
       return;
@@ -271,6 +316,7 @@ export class LogonRestarts {
     // Mail deferred while it could not log on is due again now.
     if (trouble.cannotLogOn) await this.#ctx.store.makeDue(logonId);
     trouble.cannotLogOn = false;
+    trouble.noTraffic = false;
     showLogon(
       port.statusTable,
       logonId,

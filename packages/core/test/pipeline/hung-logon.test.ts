@@ -10,6 +10,7 @@ import { fixtureProfile, memorySink, temporaryDir } from '../helpers.js';
 interface HangControls {
   hangSubmit: boolean;
   hangPoll: boolean;
+  beginThrows: number;
   polls: number;
   logon: 'ok' | 'throw' | 'hang';
   logons: number;
@@ -26,6 +27,7 @@ function controls(): HangControls {
   Object.assign(c, {
     hangSubmit: false,
     hangPoll: false,
+    beginThrows: 0,
     polls: 0,
     logon: 'ok',
     logons: 0,
@@ -296,5 +298,20 @@ describe('a logon whose submitMessage hangs past its timeout', () => {
       'the message sent after the reload in Sent',
       async () => (await folderOf(store, after.id)) === 'Sent',
     );
+  });
+
+  it('a logon whose begin-outbound threw (active, but taking no traffic) is logged on again too, and the mail routed to it is delivered', async () => {
+    const c = controls();
+    c.beginThrows = 1;
+    const { spooler, store, rows, row } = await start();
+    running = spooler;
+    const sent = await spooler.submit({ to: 'HANG:x', subject: 'waits for traffic' });
+    expect((await store.get(sent.id))?.recipients[0]?.route).toBe(LOGON);
+    await until('the message in Sent', async () => (await folderOf(store, sent.id)) === 'Sent', 5000);
+    expect(c.logons).toBe(2);
+    expect(c.logoffs).toBe(1);
+    // It showed the failure while it took nothing; it serves now.
+    expect(rows.some((r) => r.failure && r.lastError?.message.includes('outbound channel'))).toBe(true);
+    expect(row()).toMatchObject({ text: 'ready', failure: false, outbound: { enabled: true } });
   });
 });
