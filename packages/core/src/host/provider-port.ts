@@ -169,12 +169,17 @@ export interface ProviderInfo {
   readonly spec: string;
   /** The package it loaded, when it got that far. */
   readonly package?: { readonly name: string; readonly version: string };
-  /** `active`: initialised and logged on; `failed`: could not load or log on (see `error`); `stopped`: shut down. */
+  /**
+   * `active`: initialised and logged on; `failed`: could not load or log on, or one of its logons is failed
+   * (a call timed out, or it could not log on again) until it serves again (see `error`); `stopped`: shut down.
+   */
   readonly status: 'active' | 'failed' | 'stopped';
   /** Why the entry failed, with its stable code. */
   readonly error?: SpoolError;
   /** Its logons (`entry/account`), in profile order, that are not logged off. */
   readonly logons: readonly string[];
+  /** Its logons whose breaker is open, and until when (epoch ms); set by the spooler, absent when none. */
+  readonly suspended?: readonly { readonly logonId: string; readonly until: number }[];
 }
 
 export type { RouteTarget, UnavailableEntry };
