@@ -104,9 +104,13 @@ export class DaemonSpooler {
     const offSettled = spooler.on('hand-off-settled', (settled) =>
       this.metrics.observeHandOff(settled, providerOf),
     );
+    const offBreaker = spooler.on('breaker', (transition) =>
+      this.metrics.observeBreaker(transition, providerOf),
+    );
     return () => {
       offFinished();
       offSettled();
+      offBreaker();
     };
   }
 
