@@ -5,7 +5,7 @@
  * Each failure kind breaks the `loopback` entry (address type LOOP) a different way; the fix is the real
  * loopback provider, so "delivered" means a real hand-off.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spooler, StoredMessage } from '@spool/core';
 import { normalizeProfile } from '@spool/core';
@@ -37,7 +37,8 @@ function logonProvider(body: string): string {
 export function xpProviderInit() {
   return {
     meta: { name: 'spool-provider-broken', version: '1.0.0', spi: '^1.0.0', addressTypes: ['LOOP'] },
-    async transportLogon(support, options) {
+    async transportLogon(support, section) {
+      const options = section.options;
       ${body}
       throw new Error('unreachable');
     },
@@ -102,6 +103,10 @@ const KINDS: readonly FailureKind[] = [
 
 async function outbox(spooler: Spooler): Promise<StoredMessage[]> {
   return spooler.list('Outbox');
+}
+
+async function routeOutcome(spooler: Spooler, id: string): Promise<string | undefined> {
+  return (await spooler.get(id)).recipients[0]?.outcome;
 }
 
 async function reports(spooler: Spooler): Promise<StoredMessage[]> {
@@ -178,6 +183,53 @@ describe('a provider entry that cannot serve', () => {
     expect(ndrs[0]?.subject).toBe('Undeliverable: patience');
     expect(ndrs[0]?.text).toContain('transport unavailable');
     expect(ndrs[0]?.text).toContain('SPOOL_E_NOT_INSTALLED');
+  }, 20_000);
+
+  it('starts a failed entry again on the retry schedule, and its waiting mail goes out once it logs on', async () => {
+    const dir = profileDir();
+    const down = join(dir, 'account-server-down');
+    writeFileSync(down, '');
+    // Logs on only once the file is gone (an account server that comes back), then delivers everything.
+    writeProvider(
+      dir,
+      'spool-provider-comes-back',
+      '^1.0.0',
+      `import { existsSync } from 'node:fs';
+export function xpProviderInit() {
+  return {
+    meta: { name: 'spool-provider-comes-back', version: '1.0.0', spi: '^1.0.0', addressTypes: ['LOOP'] },
+    async transportLogon(support, section) {
+      if (existsSync(section.options.down)) throw new Error('connection refused by the account server');
+      support.modifyStatusRow({ text: 'ready', available: true });
+      return {
+        addressTypes: () => ['LOOP'],
+        transportNotify() {},
+        async submitMessage(message, recipients) {
+          return { recipients: Object.fromEntries(recipients.map((r) => [r.id, { status: 'delivered' }])) };
+        },
+        async transportLogoff() {},
+      };
+    },
+    async shutdown() {},
+  };
+}
+`,
+    );
+    const profile = {
+      providers: [{ id: 'loopback', provider: 'spool-provider-comes-back', options: { down } }],
+      retry: { schedule: ['100ms'], jitter: 0, maxAge: '1h' },
+    };
+    const spooler = await spoolerIn(dir, profile, { autoStart: true });
+    const { id } = await spooler.submit({ from: 'LOOP:me', to: ['LOOP:alice'], subject: 'comes back' });
+    const recipient = async () => (await spooler.get(id)).recipients[0];
+    for (let i = 0; i < 100 && (await recipient())?.lastError == null; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect((await recipient())?.lastError).toContain('connection refused by the account server');
+    rmSync(down);
+    for (let i = 0; i < 200 && (await spooler.get(id)).folder === 'Outbox'; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(spooler.providers().find((p) => p.id === 'loopback')?.status).toBe('active');
+    expect(await routeOutcome(spooler, id)).toBe('delivered');
   }, 20_000);
 
   it('still bounces an address type that no entry claims at once', async () => {

@@ -293,7 +293,7 @@ export class Spooler implements AsyncDisposable {
     const stages = { passes: this.#passes, receiving: this.#receiving, housekeeping: this.#housekeeping };
     const unavailable = this.#ctx.port.unavailable();
     try {
-      return await reload(this.#ctx, stages, profile);
+      return await this.#waiting.holdRestarts(() => reload(this.#ctx, stages, profile));
     } finally {
       // Also after SPOOL_E_RELOAD_LOGON_FAILED: the switch happened. Entries that serve again get their
       // waiting mail at once.

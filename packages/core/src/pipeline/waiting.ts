@@ -24,7 +24,10 @@ export class Waiting {
   /** Entry id → how many restarts were tried since it failed, and when the next one is due (clock ms). */
   readonly #restarts = new Map<string, { attempts: number; at: number }>();
   #timer: NodeJS.Timeout | undefined;
-  #restarting = false;
+  /** The restart pass in progress, if any: a reload waits for it (both start entries). */
+  #restarting: Promise<void> | undefined;
+  /** While a reload runs, no restart starts (the reload starts failed entries that pass its check itself). */
+  #held = 0;
 
   constructor(ctx: PipelineContext, finishing: Finishing) {
     this.#ctx = ctx;
@@ -197,10 +200,28 @@ export class Waiting {
     return schedule[Math.min(attempts, schedule.length - 1)] ?? 60_000;
   }
 
+  /** Runs `work` (a reload) with no restart in progress or starting meanwhile. */
+  async holdRestarts<T>(work: () => Promise<T>): Promise<T> {
+    this.#held++;
+    try {
+      await this.#restarting;
+      return await work();
+    } finally {
+      this.#held--;
+    }
+  }
+
   /** Starts every failed entry whose restart is due; one that now serves gets its waiting mail at once. */
-  async #restartDue(): Promise<void> {
-    if (this.#restarting || isStopping(this.#ctx)) return;
-    this.#restarting = true;
+  #restartDue(): Promise<void> {
+    if (this.#restarting || this.#held > 0 || isStopping(this.#ctx)) return Promise.resolve();
+    this.#restarting = this.#restartPass().finally(() => {
+      this.#restarting = undefined;
+      this.#ctx.wake();
+    });
+    return this.#restarting;
+  }
+
+  async #restartPass(): Promise<void> {
     const { port, store, clock } = this.#ctx;
     try {
       for (const [entryId, restart] of this.#restarts) {
@@ -219,9 +240,6 @@ export class Waiting {
       }
     } catch (error) {
       port.logger.error({ code: (error as { code?: string }).code }, `restart failed: ${messageOf(error)}`);
-    } finally {
-      this.#restarting = false;
-      this.#ctx.wake();
     }
   }
 }
