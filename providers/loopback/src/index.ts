@@ -1,7 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { defineProvider } from '@spool/spi';
-import manifest from '../package.json' with { type: 'json' };
 import { openLoopbackLogon } from './logon.js';
 import { type LoopbackOptions, optionsSchema } from './options.js';
+
+// package.json is read at run time, not inlined by the bundler: the runtime meta then always matches the
+// installed package.json, also when its version was bumped after the build (`changeset version`), which the
+// host would otherwise refuse as SPOOL_E_META_MISMATCH.
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  readonly name: string;
+  readonly version: string;
+  readonly spool: { readonly spi: string; readonly addressTypes: readonly string[] };
+};
 
 export type { LoopbackOptions } from './options.js';
 

@@ -1,5 +1,5 @@
+import { readFileSync } from 'node:fs';
 import { defineProvider } from '@spool/spi';
-import manifest from '../package.json' with { type: 'json' };
 import { openSmtpLogon } from './logon.js';
 import { optionsSchema, type SmtpOptions } from './options.js';
 
@@ -12,6 +12,16 @@ export type {
   SmtpOptions,
   SmtpTlsOptions,
 } from './options.js';
+
+// package.json is read at run time, not inlined by the bundler: the runtime meta then always matches the
+// installed package.json, also when its version was bumped after the build (`changeset version`), which the
+// host would otherwise refuse as SPOOL_E_META_MISMATCH.
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  readonly name: string;
+  readonly version: string;
+  readonly spool: { readonly spi: string; readonly addressTypes: readonly string[] };
+};
+
 export type { MimeInfo } from './preprocessor.js';
 
 /**
