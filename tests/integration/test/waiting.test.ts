@@ -232,6 +232,21 @@ export function xpProviderInit() {
     expect(await routeOutcome(spooler, id)).toBe('delivered');
   }, 20_000);
 
+  it('claims only the types of its addressTypes key when its package is not installed; the rest still bounces', async () => {
+    const dir = profileDir();
+    const gone = { id: 'fax', provider: 'spool-provider-uninstalled', addressTypes: ['fax'] };
+    const spooler = await spoolerIn(dir, { providers: [GOOD_ENTRY, gone] });
+    const fax = await spooler.submit({ from: 'LOOP:me', to: ['FAX:+15550100'], subject: 'waits' });
+    const other = await spooler.submit({ from: 'LOOP:me', to: ['OTHER:x'], subject: 'bounces' });
+    await spooler.runOnce();
+    const waiting = (await spooler.get(fax.id)).recipients[0];
+    expect(waiting).toMatchObject({ outcome: 'pending', route: 'fax/default' });
+    expect(waiting?.lastError).toContain('SPOOL_E_NOT_INSTALLED');
+    const bounced = (await spooler.get(other.id)).recipients[0];
+    expect(bounced?.outcome).toBe('failed');
+    expect(bounced?.lastError).toContain('no transport provider claims address type OTHER');
+  });
+
   it('still bounces an address type that no entry claims at once', async () => {
     const dir = profileDir();
     const spooler = await spoolerIn(dir, { providers: [GOOD_ENTRY] });
