@@ -131,6 +131,9 @@ and changed entries finish their in-flight hand-offs on their old logons and log
 changed entries log on, unchanged entries keep their logons; when settings outside the entries changed
 (store, retry, folders, polling), every entry logs off in order and the new profile's entries log on. An
 entry that fails to log on after the switch stays failed (its mail waits): SPOOL_E_RELOAD_LOGON_FAILED.
+GET /healthz (liveness: 200 while it serves, status "degraded" with the failing entries' codes) and
+GET /readyz (503 while an entry cannot serve or a logon's breaker is open) need no token. Mail for an entry
+that cannot serve waits in the Outbox (or fails over, with failover: true); see docs/profile.md.
 One daemon per profile: a second one exits 1 with SPOOL_E_DAEMON_RUNNING.
 It writes <profile dir>/.spool/daemon.json (pid, port, bearer token; mode 0600) for the CLI and removes it
 on exit. Logs go to stderr: JSON lines, or readable lines on a terminal (SPOOL_LOG_LEVEL=debug|info|warn|error).
