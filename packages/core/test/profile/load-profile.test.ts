@@ -165,20 +165,19 @@ const coreDist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 describe('a TypeScript profile outside the test runner', () => {
   // Vitest compiles .ts itself; this proves plain Node loads the profile with its own type stripping
   // (no `typescript` at run time). It needs the built package.
-  it.skipIf(!existsSync(coreDist))(
-    'loads through Node’s own type stripping from the built @spool/core',
-    () => {
-      const dir = temporaryDir();
-      writeFileSync(
-        join(dir, 'spool.config.ts'),
-        "type Providers = { provider: string }[];\nconst providers: Providers = [{ provider: 'loopback' }];\nexport default { providers };\n",
-      );
-      const script = `const { loadProfile } = await import(${JSON.stringify(coreDist)});
+  it('loads through Node’s own type stripping from the built @spool/core', () => {
+    // Never skipped: without the build this fails and says how to fix it (`./dev test` builds first).
+    expect(existsSync(coreDist), `${coreDist} is missing: run \`pnpm build\` before the tests`).toBe(true);
+    const dir = temporaryDir();
+    writeFileSync(
+      join(dir, 'spool.config.ts'),
+      "type Providers = { provider: string }[];\nconst providers: Providers = [{ provider: 'loopback' }];\nexport default { providers };\n",
+    );
+    const script = `const { loadProfile } = await import(${JSON.stringify(coreDist)});
 const profile = await loadProfile({ cwd: ${JSON.stringify(dir)} });
 process.stdout.write(JSON.stringify(profile.providers.map((p) => p.id)));`;
-      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-      expect(result.stderr).toBe('');
-      expect(JSON.parse(result.stdout)).toEqual(['loopback']);
-    },
-  );
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual(['loopback']);
+  });
 });
